@@ -1,0 +1,45 @@
+"""What is polled and when: subscriptions, adaptive cadence, caching, change events.
+
+No Textual here: the UI turns the callbacks into messages.
+"""
+
+from circletui.monitor.actions import ActionInProgress, Actions
+from circletui.monitor.feeds import (
+    ApprovalFeed,
+    PendingApproval,
+    PipelineFeed,
+    PipelineRow,
+    latest_attempts,
+    pipeline_status,
+)
+from circletui.monitor.poller import Health, Monitor, Subscription
+from circletui.monitor.resources import (
+    Cadence,
+    JobDetailsResource,
+    PipelineList,
+    PipelineScope,
+    PipelineWorkflows,
+    Resource,
+    WorkflowJobs,
+)
+
+__all__ = [
+    "ActionInProgress",
+    "Actions",
+    "ApprovalFeed",
+    "Cadence",
+    "Health",
+    "JobDetailsResource",
+    "Monitor",
+    "PendingApproval",
+    "PipelineFeed",
+    "PipelineList",
+    "PipelineRow",
+    "PipelineScope",
+    "PipelineWorkflows",
+    "Resource",
+    "Subscription",
+    "WorkflowJobs",
+    "latest_attempts",
+    "pipeline_status",
+]

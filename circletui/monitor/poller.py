@@ -1,0 +1,357 @@
+"""The one place that owns what is polled, and when.
+
+Screens subscribe to the resources they show and close the subscription when they stop
+showing them; a resource with no subscriber is not polled. Each resource has at most one
+request in flight, and its next poll is armed only after the previous one finished, so a
+slow CircleCI never gets a queue of polls stacked behind the first. The cadence adapts to
+the data: ``interval`` while something is running, queued or on hold, ``slow_interval``
+when all of it is finished, never again for a finished workflow's jobs until an action or a
+new workflow re-arms them. Failures back off exponentially (or as ``Retry-After`` says) per
+resource and are summarised in :class:`Health` for the status line, while the last good
+value stays cached and on screen.
+
+Subscribers are plain callables run on the event loop that runs :meth:`Monitor.run`, so the
+Textual layer can turn them into messages without threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from circletui.api.errors import (
+    CircleCIError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    TransportError,
+    Unauthorized,
+)
+from circletui.monitor.resources import Cadence, Resource
+
+if TYPE_CHECKING:
+    from circletui.api.client import CircleCIClient
+
+log = logging.getLogger("circletui.monitor")
+
+ValueCallback = Callable[[Any], None]
+ErrorCallback = Callable[[CircleCIError], None]
+
+#: the longest a failing resource waits between attempts
+MAX_BACKOFF = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What the status line says about the connection to CircleCI."""
+
+    state: str = "starting"  # starting | ok | unreachable | throttled | unauthorized | error
+    message: str = ""
+    retry_at: float | None = None  # monotonic time of the next attempt after a failure
+    last_success: datetime | None = None  # wall-clock time of the last good poll
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("ok", "starting")
+
+
+class Subscription:
+    """A handle on a subscription; ``close()`` stops delivery (and polling if it was the last)."""
+
+    def __init__(self, monitor: Monitor, resource: Resource, on_value, on_error) -> None:
+        self._monitor = monitor
+        self.resource = resource
+        self.on_value: ValueCallback = on_value
+        self.on_error: ErrorCallback | None = on_error
+        self.closed = False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._monitor._unsubscribe(self)
+
+    def refresh(self) -> None:
+        self._monitor.refresh(self.resource)
+
+    @property
+    def value(self) -> Any:
+        return self._monitor.value(self.resource)
+
+
+@dataclass(eq=False)
+class _Entry:
+    resource: Resource
+    subscriptions: list[Subscription] = field(default_factory=list)
+    value: Any = None
+    has_value: bool = False
+    due: float = 0.0
+    in_flight: bool = False
+    failures: int = 0
+    hint: Cadence | None = None
+    error: CircleCIError | None = None
+    # refresh() asked while a poll was in flight: that answer may predate an action, so
+    # poll again as soon as it lands instead of waiting for the cadence.
+    dirty: bool = False
+
+
+class Monitor:
+    def __init__(
+        self,
+        client: CircleCIClient,
+        *,
+        interval: float = 5.0,
+        slow_interval: float = 60.0,
+        max_concurrency: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.interval = interval
+        self.slow_interval = max(slow_interval, interval)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._entries: dict[Resource, _Entry] = {}
+        self._semaphore = anyio.Semaphore(max_concurrency)
+        self._wake = anyio.Event()
+        self._health = Health()
+        self._health_listeners: list[Callable[[Health], None]] = []
+        self._running = False
+        self.polls = 0  # polls started, for tests and benchmarks
+
+    # -- subscriptions -----------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        resource: Resource,
+        on_value: ValueCallback,
+        on_error: ErrorCallback | None = None,
+    ) -> Subscription:
+        """Deliver ``resource``'s value now (if cached) and on every change from now on."""
+        entry = self._entries.get(resource)
+        if entry is None:
+            entry = self._entries[resource] = _Entry(resource=resource, due=self._clock())
+            self._poke()
+        sub = Subscription(self, resource, on_value, on_error)
+        entry.subscriptions.append(sub)
+        if entry.has_value:
+            on_value(entry.value)
+        elif entry.error is not None and on_error is not None:
+            on_error(entry.error)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        entry = self._entries.get(sub.resource)
+        if entry is None:
+            return
+        if sub in entry.subscriptions:
+            entry.subscriptions.remove(sub)
+        if not entry.subscriptions:
+            del self._entries[sub.resource]
+
+    def value(self, resource: Resource) -> Any:
+        entry = self._entries.get(resource)
+        return entry.value if entry and entry.has_value else None
+
+    def hint(self, resource: Resource, cadence: Cadence | None) -> None:
+        """Let a composite (a feed) raise or lower a resource's cadence from what it knows."""
+        entry = self._entries.get(resource)
+        if entry is None or entry.hint == cadence:
+            return
+        entry.hint = cadence
+        if entry.has_value and not entry.in_flight and entry.error is None:
+            self._arm(entry, self._cadence_delay(entry))
+
+    @property
+    def subscribed(self) -> list[Resource]:
+        return list(self._entries)
+
+    # -- health ------------------------------------------------------------------------------
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    def add_health_listener(self, listener: Callable[[Health], None]) -> Callable[[], None]:
+        self._health_listeners.append(listener)
+        listener(self._health)
+        return lambda: self._health_listeners.remove(listener)
+
+    def _set_health(self, health: Health) -> None:
+        if health != self._health:
+            self._health = health
+            for listener in list(self._health_listeners):
+                listener(health)
+
+    # -- scheduling --------------------------------------------------------------------------
+
+    def refresh(self, resource: Resource | None = None) -> None:
+        """Poll now: one resource, or everything subscribed (Ctrl+R)."""
+        entries = [self._entries[resource]] if resource in self._entries else []
+        if resource is None:
+            entries = list(self._entries.values())
+        now = self._clock()
+        for entry in entries:
+            entry.due = now
+            entry.failures = 0
+            entry.dirty = entry.in_flight
+        self._poke()
+
+    def refresh_where(self, predicate: Callable[[Resource], bool]) -> None:
+        for resource in [r for r in self._entries if predicate(r)]:
+            self.refresh(resource)
+
+    def _poke(self) -> None:
+        self._wake.set()
+
+    def _arm(self, entry: _Entry, delay: float) -> None:
+        if entry.dirty:
+            entry.dirty = False
+            delay = 0.0
+        entry.due = self._clock() + delay
+        self._poke()
+
+    def _cadence_delay(self, entry: _Entry) -> float:
+        cadence = entry.resource.cadence(entry.value)
+        if entry.hint is not None and cadence is not Cadence.DONE:
+            cadence = entry.hint
+        if cadence is Cadence.FAST:
+            return self.interval
+        if cadence is Cadence.SLOW:
+            return self.slow_interval
+        return math.inf
+
+    def _take_due(self) -> list[_Entry]:
+        now = self._clock()
+        due = [e for e in self._entries.values() if not e.in_flight and e.due <= now]
+        for entry in due:
+            entry.in_flight = True
+        return due
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight and nothing due: what is on screen is as fresh as it will get."""
+        now = self._clock()
+        return not any(e.in_flight or e.due <= now for e in self._entries.values())
+
+    def next_due(self) -> float:
+        """Monotonic time of the next poll (``inf`` when nothing will be polled again)."""
+        pending = [e.due for e in self._entries.values() if not e.in_flight]
+        return min(pending, default=math.inf)
+
+    async def poll_due(self) -> int:
+        """Poll everything due now and wait for the answers; returns how many were polled.
+
+        :meth:`run` does the same without waiting; tests and benchmarks drive a fake clock
+        with this instead of sleeping.
+        """
+        due = self._take_due()
+        async with anyio.create_task_group() as tg:
+            for entry in due:
+                tg.start_soon(self._poll, entry)
+        return len(due)
+
+    async def run(self) -> None:
+        """Poll until cancelled. Run it once, in the event loop the subscribers live in."""
+        if self._running:
+            raise RuntimeError("Monitor.run() is already running")
+        self._running = True
+        try:
+            async with anyio.create_task_group() as tg:
+                while True:
+                    self._wake = anyio.Event()
+                    for entry in self._take_due():
+                        tg.start_soon(self._poll, entry)
+                    next_due = self.next_due()
+                    timeout = None if next_due == math.inf else max(next_due - self._clock(), 0)
+                    with anyio.move_on_after(timeout):
+                        await self._wake.wait()
+        finally:
+            self._running = False
+
+    async def _poll(self, entry: _Entry) -> None:
+        self.polls += 1
+        try:
+            async with self._semaphore:
+                value = await entry.resource.fetch(self.client)
+        except CircleCIError as error:
+            entry.in_flight = False
+            if self._entries.get(entry.resource) is not entry:
+                return
+            self._on_failure(entry, error)
+        except Exception as error:  # a bug must not stop every other poll
+            log.exception("poll of %s failed", entry.resource)
+            entry.in_flight = False
+            self._on_failure(entry, CircleCIError(f"unexpected error: {error!r}"))
+        else:
+            entry.in_flight = False
+            if self._entries.get(entry.resource) is not entry:
+                return  # unsubscribed while in flight
+            self._on_success(entry, value)
+        finally:
+            self._poke()
+
+    def _on_success(self, entry: _Entry, value: Any) -> None:
+        changed = not entry.has_value or value != entry.value
+        entry.value = value
+        entry.has_value = True
+        entry.failures = 0
+        entry.error = None
+        self._arm(entry, self._cadence_delay(entry))
+        if not any(e.error is not None and _is_global(e.error) for e in self._entries.values()):
+            self._set_health(Health(state="ok", last_success=self._wall_clock()))
+        else:
+            self._set_health(
+                Health(
+                    state=self._health.state,
+                    message=self._health.message,
+                    retry_at=self._health.retry_at,
+                    last_success=self._wall_clock(),
+                )
+            )
+        if changed:
+            for sub in list(entry.subscriptions):
+                if not sub.closed:
+                    sub.on_value(value)
+
+    def _on_failure(self, entry: _Entry, error: CircleCIError) -> None:
+        entry.error = error
+        entry.failures += 1
+        backoff = min(self.interval * 2 ** (entry.failures - 1), MAX_BACKOFF)
+        if isinstance(error, NotFound | Forbidden):
+            # About this resource only (an approval job's details, a deleted workflow):
+            # tell its subscribers, don't alarm the status line, don't hammer it.
+            delay = math.inf if isinstance(error, NotFound) else self.slow_interval
+        elif isinstance(error, RateLimited):
+            delay = max(backoff, error.retry_after or 0.0)
+        elif isinstance(error, Unauthorized):
+            delay = max(backoff, self.slow_interval)
+        else:
+            delay = backoff
+        self._arm(entry, delay)
+        for sub in list(entry.subscriptions):
+            if not sub.closed and sub.on_error is not None:
+                sub.on_error(error)
+        if _is_global(error):
+            self._set_health(_health_for(error, entry.due, self._health.last_success))
+
+
+def _is_global(error: CircleCIError) -> bool:
+    return not isinstance(error, NotFound | Forbidden)
+
+
+def _health_for(error: CircleCIError, retry_at: float, last_success: datetime | None) -> Health:
+    if isinstance(error, Unauthorized):
+        return Health("unauthorized", "token rejected (401)", retry_at, last_success)
+    if isinstance(error, RateLimited):
+        return Health("throttled", "CircleCI is rate limiting (429)", retry_at, last_success)
+    if isinstance(error, TransportError):
+        return Health("unreachable", "CircleCI unreachable", retry_at, last_success)
+    status = f" ({error.status})" if error.status else ""
+    return Health("error", f"CircleCI error{status}: {error.message}", retry_at, last_success)

@@ -1,0 +1,166 @@
+"""The things the monitor can poll: one class per kind of CircleCI resource.
+
+A resource knows three things: its key (two subscriptions to the same key share one poll),
+how to fetch it with the client, and what its latest value says about cadence: ``FAST`` while
+something in it is running, queued or on hold, ``SLOW`` when everything is finished but could
+still change (a pipeline may gain a rerun workflow), ``DONE`` when it cannot change any more
+unless someone acts on it (a finished workflow's jobs).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from circletui.api.models import Job, JobDetails, Pipeline, Workflow
+from circletui.api.pagination import collect
+from circletui.status import is_active
+
+if TYPE_CHECKING:
+    from circletui.api.client import CircleCIClient
+
+
+class Cadence(enum.Enum):
+    FAST = "fast"
+    SLOW = "slow"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineScope:
+    """Which pipelines are watched: an org's, some projects', or the user's own."""
+
+    org: str | None = None
+    projects: tuple[str, ...] = ()
+    branch: str | None = None
+    mine: bool = False
+
+    def describe(self) -> str:
+        if self.projects:
+            what = ", ".join(self.projects)
+        else:
+            what = self.org or "all"
+        extras = [f"branch {self.branch}"] if self.branch else []
+        if self.mine:
+            extras.append("mine")
+        return what + (f" ({', '.join(extras)})" if extras else "")
+
+
+class Resource:
+    """Base class; subclasses are frozen dataclasses so that equal resources share a key."""
+
+    #: what a status line calls it ("pipelines", "workflow build-and-test")
+    label: str = "resource"
+
+    async def fetch(self, client: CircleCIClient) -> Any:
+        raise NotImplementedError
+
+    def cadence(self, value: Any) -> Cadence:
+        return Cadence.SLOW
+
+
+#: how many pipelines a list poll asks for: the first page (20 at CircleCI) is a screenful.
+PIPELINE_PAGE_LIMIT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineList(Resource):
+    scope: PipelineScope
+    label = "pipelines"
+
+    async def fetch(self, client: CircleCIClient) -> tuple[Pipeline, ...]:
+        scope = self.scope
+        pipelines: list[Pipeline] = []
+        if scope.projects:
+            for slug in scope.projects:
+                if scope.mine:
+                    fetched = await collect(
+                        lambda tok, s=slug: client.list_my_pipelines(s, page_token=tok),
+                        max_pages=PIPELINE_PAGE_LIMIT,
+                    )
+                    if scope.branch:
+                        fetched = [p for p in fetched if p.branch == scope.branch]
+                else:
+                    fetched = await collect(
+                        lambda tok, s=slug: client.list_project_pipelines(
+                            s, branch=scope.branch, page_token=tok
+                        ),
+                        max_pages=PIPELINE_PAGE_LIMIT,
+                    )
+                pipelines.extend(fetched)
+        else:
+            pipelines = await collect(
+                lambda tok: client.list_pipelines(scope.org, mine=scope.mine, page_token=tok),
+                max_pages=PIPELINE_PAGE_LIMIT,
+            )
+            if scope.branch:
+                pipelines = [p for p in pipelines if p.branch == scope.branch]
+        # Newest first across projects; ids dedupe a pipeline seen through two scopes.
+        unique = {p.id: p for p in pipelines if p.id}
+        return tuple(
+            sorted(unique.values(), key=lambda p: (p.created_at is not None, p.created_at),
+                   reverse=True)
+        )
+
+    def cadence(self, value: Any) -> Cadence:
+        # The list itself carries no status; the feed raises it to FAST while any shown
+        # pipeline is active (see PipelineFeed).
+        return Cadence.SLOW
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineWorkflows(Resource):
+    pipeline_id: str
+    label = "workflows"
+
+    async def fetch(self, client: CircleCIClient) -> tuple[Workflow, ...]:
+        items = await collect(
+            lambda tok: client.list_pipeline_workflows(self.pipeline_id, page_token=tok),
+            max_pages=3,
+        )
+        return tuple(w for w in items if w.id)
+
+    def cadence(self, value: Sequence[Workflow]) -> Cadence:
+        if any(is_active(w.status) for w in value):
+            return Cadence.FAST
+        # Finished: only a rerun or a new workflow can change it, so check it rarely.
+        return Cadence.SLOW
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowJobs(Resource):
+    """A workflow and its jobs, fetched together: the graph needs both."""
+
+    workflow_id: str
+    label = "jobs"
+
+    async def fetch(self, client: CircleCIClient) -> tuple[Workflow, tuple[Job, ...]]:
+        workflow = await client.get_workflow(self.workflow_id)
+        jobs = await collect(
+            lambda tok: client.list_workflow_jobs(self.workflow_id, page_token=tok),
+            max_pages=20,
+        )
+        return workflow, tuple(j for j in jobs if j.id)
+
+    def cadence(self, value: tuple[Workflow, tuple[Job, ...]]) -> Cadence:
+        workflow, _jobs = value
+        # The workflow's status is the authority: jobs downstream of a failure may stay
+        # "blocked" for ever in a finished workflow.
+        if is_active(workflow.status):
+            return Cadence.FAST
+        return Cadence.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetailsResource(Resource):
+    project_slug: str
+    job_number: int
+    label = "job"
+
+    async def fetch(self, client: CircleCIClient) -> JobDetails:
+        return await client.get_job_details(self.project_slug, self.job_number)
+
+    def cadence(self, value: JobDetails) -> Cadence:
+        return Cadence.FAST if is_active(value.status) else Cadence.DONE

@@ -1,0 +1,5 @@
+"""`python -m circletui.simulator` serves the simulated CircleCI on loopback."""
+
+from circletui.simulator.cli import main
+
+raise SystemExit(main())

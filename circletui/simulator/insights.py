@@ -1,0 +1,158 @@
+"""Insights: a workflow's summary metrics and a project's flaky tests, computed from the world.
+
+Metrics use the workflows the world actually ran (durations in seconds, credits from resource
+classes); trends, which compare with a previous window the world does not have, are seeded.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+from typing import Any
+
+from circletui.simulator.jobdata import catalogue
+from circletui.simulator.model import Project, Workflow
+from circletui.simulator.rng import derived_rng
+from circletui.simulator.serialize import ts_ms
+
+CREDITS_PER_MINUTE = {
+    "small": 5,
+    "medium": 10,
+    "large": 20,
+    "xlarge": 40,
+    "arm.large": 20,
+    "macos.m1.medium.gen1": 150,
+    "windows.medium": 40,
+}
+
+
+def _credits(wf: Workflow) -> int:
+    total = 0.0
+    for job in wf.jobs:
+        if job.carried or job.started_at is None or job.stopped_at is None:
+            continue
+        minutes = (job.stopped_at - job.started_at).total_seconds() / 60
+        total += minutes * CREDITS_PER_MINUTE.get(job.spec.resource_class, 10) * job.parallelism
+    return int(total)
+
+
+def _duration(wf: Workflow) -> int:
+    assert wf.stopped_at is not None
+    return max(int((wf.stopped_at - wf.created_at).total_seconds()), 0)
+
+
+def _mttr(runs: list[Workflow]) -> int | None:
+    """Mean seconds from a failed run to the next successful one."""
+    gaps: list[float] = []
+    failed_since: datetime | None = None
+    for wf in sorted(runs, key=lambda w: w.created_at):
+        if wf.status == "failed" and failed_since is None and wf.stopped_at is not None:
+            failed_since = wf.stopped_at
+        elif wf.status == "success" and failed_since is not None and wf.stopped_at is not None:
+            gaps.append((wf.stopped_at - failed_since).total_seconds())
+            failed_since = None
+    return int(statistics.mean(gaps)) if gaps else None
+
+
+def workflow_summary(
+    workflows: list[Workflow],
+    project: Project,
+    name: str,
+    branch: str | None,
+    all_branches: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """GET /insights/{slug}/workflows/{name}/summary."""
+    wanted = branch or project.default_branch
+    runs = [
+        wf
+        for wf in workflows
+        if wf.project is project
+        and wf.name == name
+        and (all_branches or (wf.pipeline.vcs is not None and wf.pipeline.vcs.branch == wanted))
+    ]
+    done = [wf for wf in runs if wf.finished and wf.stopped_at is not None]
+    successful = [wf for wf in done if wf.status == "success"]
+    failed = [wf for wf in done if wf.status in ("failed", "error")]
+    durations = sorted(_duration(wf) for wf in successful)
+    start = min((wf.created_at for wf in runs), default=now)
+    end = max((wf.created_at for wf in runs), default=now)
+    days = max((now - start).total_seconds() / 86400, 1.0)
+
+    def pct(p: float) -> int | None:
+        if not durations:
+            return None
+        return durations[min(len(durations) - 1, round(p * (len(durations) - 1)))]
+
+    rng = derived_rng("trends", project.slug, name, wanted, all_branches)
+    return {
+        "metrics": {
+            "total_runs": len(runs),
+            "successful_runs": len(successful),
+            "mttr": _mttr(done),
+            "total_credits_used": sum(_credits(wf) for wf in done),
+            "failed_runs": len(failed),
+            "success_rate": round(len(successful) / len(done), 4) if done else 0.0,
+            "completed_runs": len(done),
+            "window_start": ts_ms(start),
+            "duration_metrics": {
+                "min": durations[0] if durations else None,
+                "mean": int(statistics.mean(durations)) if durations else None,
+                "median": int(statistics.median(durations)) if durations else None,
+                "p95": pct(0.95),
+                "max": durations[-1] if durations else None,
+                "standard_deviation": round(statistics.pstdev(durations), 2) if durations else None,
+            },
+            "window_end": ts_ms(end),
+            "throughput": round(len(runs) / days, 3),
+        },
+        "trends": {
+            "total_runs": round(rng.uniform(0.7, 1.4), 3),
+            "failed_runs": round(rng.uniform(0.5, 1.8), 3),
+            "success_rate": round(rng.uniform(0.85, 1.15), 3),
+            "p95_duration_secs": round(rng.uniform(0.8, 1.3), 3),
+            "median_duration_secs": round(rng.uniform(0.8, 1.3), 3),
+            "total_credits_used": round(rng.uniform(0.7, 1.4), 3),
+            "mttr": round(rng.uniform(0.5, 1.5), 3),
+            "throughput": round(rng.uniform(0.7, 1.4), 3),
+        },
+        "workflow_names": sorted({wf.name for wf in workflows if wf.project is project}),
+    }
+
+
+def flaky_tests(workflows: list[Workflow], project: Project) -> dict[str, Any]:
+    """GET /insights/{slug}/flaky-tests: a few catalogue tests flaking in recent runs."""
+    test_jobs = [
+        job
+        for wf in workflows
+        if wf.project is project
+        for job in wf.jobs
+        if job.spec.kind == "tests" and job.number is not None and not job.carried
+    ]
+    rng = derived_rng("flaky", project.slug)
+    items: list[dict[str, Any]] = []
+    names: set[tuple[str, str]] = set()
+    for job in test_jobs[:40]:
+        if rng.random() > 0.15:
+            continue
+        cases = catalogue(project, "integration" if "integration" in job.name else job.name)
+        case = cases[rng.randrange(len(cases))]
+        names.add((case.classname, case.name))
+        wf = job.workflow
+        items.append(
+            {
+                "time-wasted": rng.randint(20, 900),
+                "workflow-created-at": ts_ms(wf.created_at),
+                "workflow-id": wf.id,
+                "classname": case.classname,
+                "pipeline-number": wf.pipeline.number,
+                "workflow-name": wf.name,
+                "test-name": case.name,
+                "job-name": job.name,
+                "job-number": job.number,
+                "times-flaked": rng.randint(1, 6),
+                "source": project.spec.test_source,
+                "file": case.file,
+            }
+        )
+    return {"flaky-tests": items, "total-flaky-tests": float(len(names))}

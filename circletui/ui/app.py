@@ -1,0 +1,201 @@
+"""The circletui application: wires settings, the client, the monitor and the screens.
+
+The app owns the monitor (one poller for everything), the pipeline feed of the watched scope
+and the approvals that ride on it; screens subscribe to what they show. IO runs in named
+worker groups (``monitor``, ``startup``, ``actions``) with ``exit_on_error=False``; a worker
+that fails anyway is reported in one place, :meth:`CircleTUI.on_worker_state_changed`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from circletui.api.client import CircleCIClient
+from circletui.api.errors import CircleCIError
+from circletui.config import Settings
+from circletui.monitor import (
+    Actions,
+    ApprovalFeed,
+    Health,
+    Monitor,
+    PendingApproval,
+    PipelineFeed,
+    PipelineRow,
+    PipelineScope,
+)
+from circletui.ui.commands import ScreenCommands
+from circletui.ui.screens.approvals import ApprovalsScreen
+from circletui.ui.screens.help import HelpScreen, binding_rows
+from circletui.ui.screens.org_picker import OrgPickerScreen
+from circletui.ui.screens.pipelines import PipelinesScreen
+
+#: the org the demo opens on: the simulated world's busiest
+DEMO_ORG = "gh/acme"
+
+
+class CircleTUI(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "circletui"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("A", "approvals", "Approvals", id="approvals"),
+        Binding("ctrl+r", "refresh", "Refresh", id="refresh"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: CircleCIClient,
+        *,
+        now: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        simulator: object | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.simulator = simulator
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
+        self.monotonic = monotonic
+        self.monitor = Monitor(
+            client,
+            interval=settings.interval,
+            slow_interval=settings.slow_interval,
+            clock=monotonic,
+            wall_clock=self.now,
+        )
+        self.actions = Actions(self.monitor)
+        self.scope: PipelineScope | None = None
+        self.feed: PipelineFeed | None = None
+        self.approval_feed: ApprovalFeed | None = None
+        self.rows_signal: Signal[list[PipelineRow]] = Signal(self, "rows")
+        self.approvals_signal: Signal[list[PendingApproval]] = Signal(self, "approvals")
+        self.health_signal: Signal[Health] = Signal(self, "health")
+        if settings.theme:
+            self.theme = settings.theme
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.monitor.add_health_listener(self.health_signal.publish)
+        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
+        self.push_screen(PipelinesScreen())
+        self.set_interval(1.0, self._tick, name="tick")
+        self.resolve_scope()
+
+    async def on_unmount(self) -> None:
+        if self.feed:
+            self.feed.close()
+        await self.client.aclose()
+
+    def _tick(self) -> None:
+        tick = getattr(self.screen, "tick", None)
+        if callable(tick):
+            tick()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = error.message if isinstance(error, CircleCIError) else repr(error)
+            self.notify(f"{event.worker.name or event.worker.group}: {message}",
+                        title="Something went wrong", severity="error", timeout=10, markup=False)
+
+    # -- scope -------------------------------------------------------------------------------
+
+    @work(group="startup", exclusive=True, exit_on_error=False, name="organizations")
+    async def resolve_scope(self) -> None:
+        s = self.settings
+        org = s.org or (DEMO_ORG if s.demo and not s.projects else None)
+        if org or s.projects:
+            self.set_scope(PipelineScope(org=org, projects=s.projects, branch=s.branch,
+                                         mine=s.mine))
+            return
+        try:
+            orgs = [o for o in await self.client.get_collaborations() if o.slug]
+        except CircleCIError as error:
+            self.notify(f"Could not list your organizations: {error.message}. Retrying.",
+                        severity="error", markup=False)
+            self.set_timer(10, self.resolve_scope)
+            return
+        if not orgs:
+            self.notify("Your token sees no organizations. Pass --org or --project.",
+                        severity="error", timeout=30)
+            return
+        slug = orgs[0].slug
+        if len(orgs) > 1:
+            slug = await self.push_screen_wait(OrgPickerScreen(orgs))
+        self.set_scope(PipelineScope(org=slug, branch=s.branch, mine=s.mine))
+
+    def set_scope(self, scope: PipelineScope) -> None:
+        if self.feed is not None:
+            self.feed.close()
+        if self.approval_feed is not None:
+            self.approval_feed.close()
+        self.scope = scope
+        self.approval_feed = ApprovalFeed(lambda: self.feed.rows if self.feed else [],
+                                          self.monitor, self.approvals_signal.publish)
+        self.feed = PipelineFeed(self.monitor, scope, self._on_rows, now=self.now)
+        self.feed.start()
+        if isinstance(self.screen, PipelinesScreen):
+            self.screen.update_location()
+
+    def _on_rows(self, rows: list[PipelineRow]) -> None:
+        self.rows_signal.publish(rows)
+        if self.approval_feed is not None:
+            self.approval_feed.update(rows)
+
+    def base_location(self) -> list[str]:
+        return [self.scope.describe()] if self.scope else []
+
+    # -- global actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(binding_rows(self.screen)))
+
+    def action_approvals(self) -> None:
+        if not isinstance(self.screen, ApprovalsScreen):
+            self.push_screen(ApprovalsScreen())
+
+    def action_refresh(self) -> None:
+        self.monitor.refresh()
+        self.notify("Refreshing…", timeout=2)
+
+
+def build_demo(settings: Settings) -> CircleTUI:
+    """The app over the in-process simulator, a live world on the real clock."""
+    from circletui.simulator import RealClock, Simulator
+
+    clock = RealClock()
+    simulator = Simulator(clock=clock, live=True, quirks="all")
+    client = CircleCIClient(simulator.token, "http://circleci.demo",
+                            transport=simulator.transport())
+    return CircleTUI(settings, client, now=clock.now, simulator=simulator)
+
+
+def build_app(settings: Settings) -> CircleTUI:
+    if settings.demo:
+        return build_demo(settings)
+    assert settings.token is not None
+    client = CircleCIClient(settings.token.reveal(), settings.host)
+    return CircleTUI(settings, client)
+
+
+def run_app(settings: Settings) -> int:
+    app = build_app(settings)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,115 @@
+"""Pending approvals: every approval job on hold across the pipelines being watched.
+
+``A`` opens it from anywhere; ``a`` approves the selected one, Enter opens its workflow.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from circletui.api.models import Job, Workflow
+from circletui.monitor import PendingApproval
+from circletui.timefmt import format_age
+from circletui.ui.screens.base import BaseScreen
+from circletui.ui.screens.pipelines import ref_of
+from circletui.ui.text import safe
+from circletui.weburls import workflow_web_url
+
+
+class ApprovalsScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("a", "approve", "Approve", id="approve"),
+        Binding("c", "cancel", "Cancel workflow", id="cancel"),
+        Binding("enter", "open_workflow", "Open", id="open-workflow", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.approvals: list[PendingApproval] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static("No approvals are waiting.", id="empty")
+        yield DataTable(id="approvals", cursor_type="row")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, title in (("job", "Approval"), ("project", "Project"), ("number", "#"),
+                           ("branch", "Branch"), ("workflow", "Workflow"),
+                           ("waiting", "Waiting")):
+            table.add_column(title, key=key)
+        self.tui.approvals_signal.subscribe(self, self._on_approvals)
+        self._on_approvals(self.tui.approval_feed.approvals if self.tui.approval_feed else [])
+        table.focus()
+
+    def location(self) -> list[str]:
+        return ["Approvals"]
+
+    def _on_approvals(self, approvals: list[PendingApproval]) -> None:
+        table = self.query_one(DataTable)
+        current = self.selected()
+        self.approvals = list(approvals)
+        table.clear()
+        now = self.tui.now()
+        for item in self.approvals:
+            since = item.waiting_since
+            table.add_row(
+                Text("⏸ ") + safe(item.job.name),
+                safe(item.pipeline.project_slug),
+                Text(str(item.pipeline.number)),
+                safe(ref_of(item.pipeline)),
+                safe(item.workflow.name),
+                Text(format_age((now - since).total_seconds()) if since else ""),
+                key=item.job.id,
+            )
+        if current is not None:
+            ids = [a.job.id for a in self.approvals]
+            if current.job.id in ids:
+                table.move_cursor(row=ids.index(current.job.id), animate=False)
+        self.query_one("#empty", Static).display = not self.approvals
+        table.display = bool(self.approvals)
+        self.selection_changed()
+
+    def selected(self) -> PendingApproval | None:
+        table = self.query_one(DataTable)
+        if not self.approvals or table.row_count == 0:
+            return None
+        return self.approvals[min(table.cursor_row, len(self.approvals) - 1)]
+
+    def selected_workflow(self) -> Workflow | None:
+        item = self.selected()
+        return item.workflow if item else None
+
+    def selected_job(self) -> Job | None:
+        item = self.selected()
+        return item.job if item else None
+
+    def selected_url(self) -> str | None:
+        item = self.selected()
+        if item is None:
+            return None
+        return workflow_web_url(self.tui.settings.host, item.pipeline.project_slug,
+                                item.pipeline.number, item.workflow.id)
+
+    @on(DataTable.RowHighlighted)
+    def _highlight(self, event: DataTable.RowHighlighted) -> None:
+        self.selection_changed()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_workflow()
+
+    def action_open_workflow(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        from circletui.ui.screens.workflow import WorkflowScreen
+
+        self.app.push_screen(WorkflowScreen(item.pipeline, item.workflow))

@@ -1,0 +1,260 @@
+"""What every circletui screen shares: the location bar, the status line, the footer,
+subscriptions that live exactly as long as the screen is visible, and the actions
+(cancel, rerun, approve, open, copy) with their confirmation dialogs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from circletui.api.errors import CircleCIError
+from circletui.api.models import Job, Workflow
+from circletui.monitor import ActionInProgress, Resource, Subscription
+from circletui.status import is_active
+from circletui.ui.messages import ResourceFailed, ResourceUpdated
+from circletui.ui.screens.confirm import ConfirmScreen
+from circletui.ui.widgets.location import LocationBar, StatusLine
+
+if TYPE_CHECKING:
+    from circletui.ui.app import CircleTUI
+
+#: actions that change something at CircleCI: refused in read-only mode
+MUTATIONS = {"cancel", "cancel_job", "rerun_failed", "rerun_all", "approve"}
+
+#: workflow statuses a rerun from failed applies to
+RERUNNABLE_FROM_FAILED = {"failed", "error"}
+
+
+class BaseScreen(Screen):
+    """A screen with a location bar on top, a status line and the footer at the bottom."""
+
+    BINDINGS = [
+        Binding("o", "open_url", "Open", id="open"),
+        Binding("y", "copy_url", "Copy URL", id="copy-url"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._subscriptions: dict[Resource, Subscription] = {}
+
+    @property
+    def tui(self) -> CircleTUI:
+        return self.app  # type: ignore[return-value]
+
+    def compose_header(self) -> ComposeResult:
+        yield LocationBar(id="location")
+
+    def compose_footer(self) -> ComposeResult:
+        yield StatusLine(id="status-line")
+        yield Footer()
+
+    # -- where am I ---------------------------------------------------------------------------
+
+    def location(self) -> list[str]:
+        return []
+
+    def update_location(self) -> None:
+        bars = self.query(LocationBar)
+        if bars:
+            bars.first().crumbs = tuple(self.tui.base_location() + self.location())
+
+    # -- subscriptions while visible ----------------------------------------------------------
+
+    def resources(self) -> list[Resource]:
+        """What this screen shows; subscribed on resume, released on suspend."""
+        return []
+
+    def on_screen_resume(self) -> None:
+        self.update_location()
+        self.resubscribe()
+
+    def on_screen_suspend(self) -> None:
+        self.unsubscribe_all()
+
+    def on_unmount(self) -> None:
+        self.unsubscribe_all()
+
+    def resubscribe(self) -> None:
+        wanted = self.resources()
+        for resource in list(self._subscriptions):
+            if resource not in wanted:
+                self._subscriptions.pop(resource).close()
+        for resource in wanted:
+            if resource not in self._subscriptions:
+                self._subscriptions[resource] = self.tui.monitor.subscribe(
+                    resource,
+                    lambda value, r=resource: self.post_message(ResourceUpdated(r, value)),
+                    lambda error, r=resource: self.post_message(ResourceFailed(r, error)),
+                )
+
+    def unsubscribe_all(self) -> None:
+        for sub in self._subscriptions.values():
+            sub.close()
+        self._subscriptions.clear()
+
+    def on_resource_updated(self, message: ResourceUpdated) -> None:
+        message.stop()
+        if message.resource in self._subscriptions:
+            self.show(message.resource, message.value)
+
+    def on_resource_failed(self, message: ResourceFailed) -> None:
+        message.stop()
+        if message.resource in self._subscriptions:
+            self.show_error(message.resource, message.error)
+
+    def show(self, resource: Resource, value: Any) -> None:
+        """A subscribed resource changed: update the widgets."""
+
+    def show_error(self, resource: Resource, error: CircleCIError) -> None:
+        """A subscribed resource failed; the status line already says so when it is global."""
+
+    # -- the selection, as the actions see it ------------------------------------------------
+
+    def selected_workflow(self) -> Workflow | None:
+        return None
+
+    def selected_job(self) -> Job | None:
+        return None
+
+    def selected_url(self) -> str | None:
+        return None
+
+    # -- dynamic bindings --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        workflow = self.selected_workflow()
+        job = self.selected_job()
+        if action in ("cancel",):
+            return True if workflow and is_active(workflow.status) else None
+        if action == "cancel_job":
+            return (
+                True if job and job.job_number is not None and not job.is_approval
+                and job.status in ("running", "queued", "not_running") else None
+            )
+        if action == "rerun_failed":
+            return True if workflow and workflow.status in RERUNNABLE_FROM_FAILED else None
+        if action == "rerun_all":
+            return True if workflow and not is_active(workflow.status) else None
+        if action == "approve":
+            return True if job and job.is_approval and job.status == "on_hold" else None
+        if action in ("open_url", "copy_url"):
+            return True if self.selected_url() else None
+        return True
+
+    #: actions whose availability depends on the selection (see check_action)
+    DYNAMIC_ACTIONS = ("cancel", "cancel_job", "rerun_failed", "rerun_all", "approve",
+                       "open_url", "copy_url")
+
+    def selection_changed(self) -> None:
+        """Refresh the footer, but only when what the keys can do has changed: redrawing the
+        footer on every poll is the most expensive thing a screen could do."""
+        state = tuple(self.check_action(a, ()) for a in self.DYNAMIC_ACTIONS)
+        if state != getattr(self, "_binding_state", None):
+            self._binding_state = state
+            self.refresh_bindings()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _refuse_read_only(self, what: str) -> bool:
+        if self.tui.settings.read_only:
+            self.notify(f"Read-only mode: {what} is disabled.", severity="warning")
+            return True
+        return False
+
+    def _where(self, workflow: Workflow) -> str:
+        return f"{workflow.project_slug} #{workflow.pipeline_number}"
+
+    @work(group="actions", exclusive=False, exit_on_error=False)
+    async def action_cancel(self) -> None:
+        workflow = self.selected_workflow()
+        if workflow is None or self._refuse_read_only("cancel"):
+            return
+        question = f"Cancel workflow {workflow.name} of {self._where(workflow)}?"
+        if await self._confirm(question, "Cancel workflow"):
+            await self._send(
+                "Cancel", self.tui.actions.cancel_workflow(workflow),
+                f"Canceled workflow {workflow.name}",
+            )
+
+    @work(group="actions", exclusive=False, exit_on_error=False)
+    async def action_cancel_job(self) -> None:
+        workflow, job = self.selected_workflow(), self.selected_job()
+        if workflow is None or job is None or self._refuse_read_only("cancel"):
+            return
+        question = f"Cancel job {job.name} (#{job.job_number}) of {self._where(workflow)}?"
+        if await self._confirm(question, "Cancel job"):
+            await self._send(
+                "Cancel", self.tui.actions.cancel_job(workflow, job), f"Canceled job {job.name}"
+            )
+
+    @work(group="actions", exclusive=False, exit_on_error=False)
+    async def action_rerun_failed(self) -> None:
+        workflow = self.selected_workflow()
+        if workflow is None or self._refuse_read_only("rerun"):
+            return
+        question = f"Rerun workflow {workflow.name} of {self._where(workflow)} from failed?"
+        if await self._confirm(question, "Rerun from failed"):
+            await self._send(
+                "Rerun", self.tui.actions.rerun_workflow(workflow, from_failed=True),
+                f"Rerunning {workflow.name} from failed",
+            )
+
+    @work(group="actions", exclusive=False, exit_on_error=False)
+    async def action_rerun_all(self) -> None:
+        workflow = self.selected_workflow()
+        if workflow is None or self._refuse_read_only("rerun"):
+            return
+        question = f"Rerun all jobs of workflow {workflow.name} of {self._where(workflow)}?"
+        if await self._confirm(question, "Rerun all"):
+            await self._send(
+                "Rerun", self.tui.actions.rerun_workflow(workflow, from_failed=False),
+                f"Rerunning all of {workflow.name}",
+            )
+
+    @work(group="actions", exclusive=False, exit_on_error=False)
+    async def action_approve(self) -> None:
+        workflow, job = self.selected_workflow(), self.selected_job()
+        if workflow is None or job is None or self._refuse_read_only("approve"):
+            return
+        question = f"Approve {job.name} in workflow {workflow.name} of {self._where(workflow)}?"
+        if await self._confirm(question, "Approve"):
+            await self._send(
+                "Approve", self.tui.actions.approve(workflow, job), f"Approved {job.name}"
+            )
+
+    async def _confirm(self, question: str, verb: str) -> bool:
+        return bool(await self.app.push_screen_wait(ConfirmScreen(question, verb)))
+
+    async def _send(self, what: str, call, success: str) -> None:
+        try:
+            await call
+        except ActionInProgress as error:
+            self.notify(str(error), severity="warning")
+        except CircleCIError as error:
+            status = f" ({error.status})" if error.status else ""
+            self.notify(
+                f"{what} failed{status}: {error.message}", title="CircleCI", severity="error",
+                timeout=10,
+            )
+        except ValueError as error:
+            self.notify(str(error), severity="warning")
+        else:
+            self.notify(success)
+
+    def action_open_url(self) -> None:
+        url = self.selected_url()
+        if url:
+            self.app.open_url(url)
+            self.notify(f"Opening {url}")
+
+    def action_copy_url(self) -> None:
+        url = self.selected_url()
+        if url:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"Copied {url}")

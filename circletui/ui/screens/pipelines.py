@@ -1,0 +1,359 @@
+"""The pipelines screen: recent pipelines, newest first, one row per workflow.
+
+Rows are keyed by pipeline and workflow id and updated in place, so the cursor stays on the
+same workflow while polls come back. ``/`` filters as you type; ``m`` and ``f`` toggle "mine"
+and "failed or on hold only".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+
+from circletui.api.models import Pipeline, Workflow
+from circletui.monitor import PipelineRow
+from circletui.timefmt import elapsed, format_age, format_duration
+from circletui.ui.palette import status_text
+from circletui.ui.screens.base import BaseScreen
+from circletui.ui.text import clean, safe, truncate
+from circletui.weburls import pipeline_web_url, workflow_web_url
+
+#: statuses the "failed / on hold only" toggle keeps
+ATTENTION = {"failed", "failing", "error", "errored", "on_hold", "unauthorized"}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One table row: a pipeline and one of its workflows (or none)."""
+
+    key: str
+    pipeline: Pipeline
+    workflow: Workflow | None
+    first: bool  # the pipeline's first row shows its details, the others only the workflow
+    pipeline_status: str
+
+
+def project_name(slug: str) -> str:
+    parts = slug.split("/")
+    return parts[-1] if len(parts) >= 3 and not slug.startswith("circleci/") else slug[-12:]
+
+
+def ref_of(pipeline: Pipeline) -> str:
+    if pipeline.tag:
+        return f"tag {pipeline.tag}"
+    return pipeline.branch or ""
+
+
+def build_lines(rows: list[PipelineRow]) -> list[Line]:
+    lines: list[Line] = []
+    for row in rows:
+        workflows = sorted(
+            row.workflows or (), key=lambda w: (w.created_at is None, w.created_at), reverse=True
+        )
+        if not workflows:
+            lines.append(Line(row.pipeline.id, row.pipeline, None, True, row.status))
+            continue
+        for i, wf in enumerate(workflows):
+            lines.append(Line(f"{row.pipeline.id}/{wf.id}", row.pipeline, wf, i == 0, row.status))
+    return lines
+
+
+def matches(line: Line, needle: str) -> bool:
+    p = line.pipeline
+    haystack = " ".join(
+        [
+            p.project_slug,
+            str(p.number),
+            ref_of(p),
+            p.subject,
+            p.trigger.actor.login,
+            line.workflow.name if line.workflow else "",
+        ]
+    ).lower()
+    return all(word in haystack for word in needle.lower().split())
+
+
+class PipelinesScreen(BaseScreen):
+    BINDINGS = [
+        Binding("enter", "open_workflow", "Open", id="open-workflow", show=False),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("m", "toggle_mine", "Mine", id="toggle-mine"),
+        Binding("f", "toggle_attention", "Failed/held", id="toggle-failed"),
+        Binding("c", "cancel", "Cancel", id="cancel"),
+        Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
+        Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("j", "cursor_down", "Down", show=False, id="down"),
+        Binding("k", "cursor_up", "Up", show=False, id="up"),
+        Binding("g", "top", "Top", show=False, id="top"),
+        Binding("G", "bottom", "Bottom", show=False, id="bottom"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+    ]
+
+    attention_only: reactive[bool] = reactive(False)
+    filter_text: reactive[str] = reactive("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[PipelineRow] = []
+        self._lines: list[Line] = []
+        self._by_key: dict[str, Line] = {}
+        self._columns: tuple[str, ...] = ()
+        self._render_scheduled = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Input(placeholder="filter: branch, project, subject, actor…", id="filter")
+        yield Static("Loading pipelines…", id="empty")
+        yield DataTable(id="pipelines", cursor_type="row", zebra_stripes=False)
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        table = self.query_one(DataTable)
+        self._setup_columns(table)
+        self.tui.rows_signal.subscribe(self, self._on_rows)
+        if self.tui.feed is not None:
+            self._on_rows(self.tui.feed.rows, loaded=bool(self.tui.feed.rows))
+        table.focus()
+
+    def location(self) -> list[str]:
+        return []
+
+    # -- columns adapt to the width: at 80 columns the actor and project go ------------------
+
+    def _wanted_columns(self, width: int) -> tuple[str, ...]:
+        cols = ["status", "pipeline", "branch", "workflow", "subject"]
+        if width >= 110:
+            cols.append("actor")
+        cols.append("age")
+        if width >= 100:
+            cols.append("duration")
+        return tuple(cols)
+
+    def _setup_columns(self, table: DataTable) -> None:
+        width = max(self.app.size.width, 60)
+        cols = self._wanted_columns(width)
+        self._columns = cols
+        table.clear(columns=True)
+        wide = width >= 110
+        widths = {
+            "status": 11 if wide else 10,
+            "pipeline": 18 if wide else 13,
+            "branch": 22 if wide else 14,
+            "workflow": 18 if wide else 12,
+            "actor": 12,
+            "age": 7 if wide else 4,
+            "duration": 8,
+        }
+        # The commit subject takes what is left (cells are padded by one on each side).
+        fixed = sum(widths[c] + 2 for c in cols if c != "subject")
+        widths["subject"] = max(width - fixed - 4, 10)
+        titles = {
+            "status": "Status", "pipeline": "Pipeline", "branch": "Branch", "workflow": "Workflow",
+            "subject": "Commit", "actor": "Actor", "age": "Age", "duration": "Duration",
+        }
+        for col in cols:
+            table.add_column(titles[col], key=col, width=widths[col])
+        self._widths = widths
+        self._render_lines(force=True)
+
+    def on_resize(self) -> None:
+        self._setup_columns(self.query_one(DataTable))
+
+    # -- data --------------------------------------------------------------------------------
+
+    def _on_rows(self, rows: list[PipelineRow], loaded: bool = True) -> None:
+        self._rows = rows
+        empty = self.query_one("#empty", Static)
+        if loaded and not rows:
+            empty.update("No pipelines in this scope yet.")
+        empty.display = not rows
+        # A poll round brings one answer per pipeline: draw once after the burst.
+        if not self._render_scheduled:
+            self._render_scheduled = True
+            self.call_after_refresh(self._flush_rows)
+
+    def _flush_rows(self) -> None:
+        self._render_scheduled = False
+        self._render_lines()
+
+    def _visible_lines(self) -> list[Line]:
+        lines = build_lines(self._rows)
+        if self.attention_only:
+            lines = [ln for ln in lines if (ln.workflow.status if ln.workflow
+                                            else ln.pipeline_status) in ATTENTION]
+        if self.filter_text.strip():
+            lines = [ln for ln in lines if matches(ln, self.filter_text)]
+        return lines
+
+    def _cells(self, line: Line) -> dict[str, Text]:
+        p, wf = line.pipeline, line.workflow
+        now = self.tui.now()
+        w = self._widths
+        status = wf.status if wf else line.pipeline_status
+        dim = "" if line.first else "dim"
+        if wf:
+            seconds = elapsed(wf.created_at, wf.stopped_at, now)
+        else:
+            seconds = None
+        created = wf.created_at if wf else p.created_at
+        return {
+            "status": status_text(status, self.app),
+            "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
+                                      w["pipeline"]), dim),
+            "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
+            "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+            "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
+            "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
+            "age": Text(format_age((now - created).total_seconds()).replace(" ago", "")
+                        if created else ""),
+            "duration": Text(format_duration(seconds) if seconds is not None else ""),
+        }
+
+    def _render_lines(self, force: bool = False) -> None:
+        table = self.query_one(DataTable)
+        lines = self._visible_lines()
+        keys = [ln.key for ln in lines]
+        current = self._current_key()
+        if force or keys != [ln.key for ln in self._lines]:
+            table.clear()
+            for line in lines:
+                cells = self._cells(line)
+                table.add_row(*(cells[c] for c in self._columns), key=line.key)
+            if current in keys:
+                table.move_cursor(row=keys.index(current), animate=False, scroll=True)
+        else:
+            # Same rows in the same order: change only the cells that changed.
+            for line in lines:
+                old = self._by_key.get(line.key)
+                if old == line and not self._time_dependent(line):
+                    continue
+                cells = self._cells(line)
+                for col in self._columns:
+                    table.update_cell(line.key, col, cells[col])
+        self._lines = lines
+        self._by_key = {ln.key: ln for ln in lines}
+        self.selection_changed()
+
+    def _time_dependent(self, line: Line) -> bool:
+        return True  # ages and running durations move with the clock
+
+    def _current_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self._lines or table.row_count == 0:
+            return None
+        row = min(table.cursor_row, len(self._lines) - 1)
+        return self._lines[row].key if row >= 0 else None
+
+    def selected_line(self) -> Line | None:
+        key = self._current_key()
+        return self._by_key.get(key) if key else None
+
+    def selected_workflow(self) -> Workflow | None:
+        line = self.selected_line()
+        return line.workflow if line else None
+
+    def selected_url(self) -> str | None:
+        line = self.selected_line()
+        if line is None:
+            return None
+        p = line.pipeline
+        if line.workflow:
+            return workflow_web_url(self.tui.settings.host, p.project_slug, p.number,
+                                    line.workflow.id)
+        return pipeline_web_url(self.tui.settings.host, p.project_slug, p.number)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.selection_changed()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_workflow()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_open_workflow(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        if line.workflow is None:
+            p = line.pipeline
+            if p.errors:
+                self.notify(clean(p.errors[0].message), title=f"Pipeline #{p.number} errored",
+                            severity="error", markup=False)
+            else:
+                self.notify(f"Pipeline #{p.number} has no workflows yet.")
+            return
+        from circletui.ui.screens.workflow import WorkflowScreen
+
+        self.app.push_screen(WorkflowScreen(line.pipeline, line.workflow))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def watch_filter_text(self) -> None:
+        if self.is_mounted:
+            self._render_lines()
+
+    def watch_attention_only(self) -> None:
+        if self.is_mounted:
+            self._render_lines()
+
+    def action_toggle_attention(self) -> None:
+        self.attention_only = not self.attention_only
+        self.notify("Showing failed and on-hold only" if self.attention_only
+                    else "Showing all pipelines")
+
+    def action_toggle_mine(self) -> None:
+        scope = self.tui.scope
+        if scope is None:
+            return
+        self.tui.set_scope(replace(scope, mine=not scope.mine))
+        self.notify("Showing my pipelines" if not scope.mine else "Showing everyone's pipelines")
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_top(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_bottom(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(table.row_count - 1, 0))
+
+    def tick(self) -> None:
+        """Once a second: ages and running durations move on."""
+        if self._lines:
+            self._render_lines()
+
+    def now(self) -> datetime:
+        return self.tui.now()

@@ -1,0 +1,189 @@
+"""The workflow screen: the job graph (a DAG drawn in the terminal) or a plain job list.
+
+Arrow keys (and h/j/k/l) move along the graph, Enter opens the job, ``v`` toggles the list.
+``c`` cancels the workflow, ``x`` the selected job, ``r``/``R`` rerun, ``a`` approves the
+selected approval job.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from circletui.api.models import Job, Pipeline, Workflow
+from circletui.monitor import WorkflowJobs
+from circletui.timefmt import elapsed, format_duration
+from circletui.ui.palette import status_text
+from circletui.ui.screens.base import BaseScreen
+from circletui.ui.screens.pipelines import ref_of
+from circletui.ui.text import clean, safe
+from circletui.ui.widgets.job_graph import JobGraph
+from circletui.weburls import job_web_url, workflow_web_url
+
+
+class WorkflowScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("v", "toggle_view", "List/graph", id="toggle-view"),
+        Binding("c", "cancel", "Cancel workflow", id="cancel"),
+        Binding("x", "cancel_job", "Cancel job", id="cancel-job"),
+        Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
+        Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("a", "approve", "Approve", id="approve"),
+    ]
+
+    list_view: reactive[bool] = reactive(False)
+
+    def __init__(self, pipeline: Pipeline, workflow: Workflow) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+        self.workflow = workflow
+        self.jobs: tuple[Job, ...] = ()
+        self._selected_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        yield Static(id="workflow-summary")
+        yield JobGraph(id="graph")
+        yield DataTable(id="job-list", cursor_type="row")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#job-list", DataTable)
+        table.display = False
+        for key, title in (("status", "Status"), ("name", "Job"), ("type", "Type"),
+                           ("number", "Number"), ("duration", "Duration")):
+            table.add_column(title, key=key)
+        self._show_summary()
+        self.query_one(JobGraph).focus()
+
+    def location(self) -> list[str]:
+        p = self.pipeline
+        return [f"{p.project_slug} #{p.number}", self.workflow.name]
+
+    def resources(self) -> list[WorkflowJobs]:
+        return [WorkflowJobs(self.workflow.id)]
+
+    def show(self, resource, value) -> None:
+        workflow, jobs = value
+        self.workflow = workflow
+        self.jobs = jobs
+        self.query_one(JobGraph).set_jobs(jobs, now=self.tui.now())
+        self._fill_list()
+        self._show_summary()
+        self.update_location()
+        self.selection_changed()
+
+    def _show_summary(self) -> None:
+        wf, p = self.workflow, self.pipeline
+        seconds = elapsed(wf.created_at, wf.stopped_at, self.tui.now())
+        text = Text()
+        text.append_text(status_text(wf.status, self.app))
+        text.append("  ")
+        text.append(clean(wf.name), style="bold")
+        text.append(f"  {format_duration(seconds)}" if seconds is not None else "")
+        text.append("  ")
+        text.append(clean(ref_of(p)))
+        if p.vcs and p.vcs.revision:
+            text.append(f" @ {p.vcs.revision[:7]}", style="dim")
+        text.append("  ")
+        text.append(clean(p.subject), style="italic")
+        done = sum(1 for j in self.jobs if j.status == "success")
+        if self.jobs:
+            text.append(f"  {done}/{len(self.jobs)} jobs done", style="dim")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.query_one("#workflow-summary", Static).update(text)
+
+    def _fill_list(self) -> None:
+        table = self.query_one("#job-list", DataTable)
+        current = self.selected_job()
+        table.clear()
+        now = self.tui.now()
+        ordered = self.query_one(JobGraph).ordered_ids()
+        by_id = {j.id: j for j in self.jobs}
+        for job_id in ordered:
+            job = by_id[job_id]
+            seconds = elapsed(job.started_at, job.stopped_at, now)
+            table.add_row(
+                status_text(job.status, self.app),
+                safe(job.name),
+                Text("approval" if job.is_approval else clean(job.type)),
+                Text(str(job.job_number) if job.job_number is not None else ""),
+                Text(format_duration(seconds) if seconds is not None and job.started_at else ""),
+                key=job.id,
+            )
+        if current is not None and current.id in ordered:
+            table.move_cursor(row=ordered.index(current.id), animate=False)
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def selected_workflow(self) -> Workflow | None:
+        return self.workflow
+
+    def selected_job(self) -> Job | None:
+        if self.list_view:
+            table = self.query_one("#job-list", DataTable)
+            if table.row_count:
+                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                return next((j for j in self.jobs if j.id == key), None)
+            return None
+        return self.query_one(JobGraph).selected_job
+
+    def selected_url(self) -> str | None:
+        p, wf = self.pipeline, self.workflow
+        job = self.selected_job()
+        if job is not None and job.job_number is not None:
+            return job_web_url(self.tui.settings.host, p.project_slug, p.number, wf.id,
+                               job.job_number)
+        return workflow_web_url(self.tui.settings.host, p.project_slug, p.number, wf.id)
+
+    @on(JobGraph.JobHighlighted)
+    def _graph_highlight(self, event: JobGraph.JobHighlighted) -> None:
+        self.selection_changed()
+
+    @on(JobGraph.JobSelected)
+    def _graph_selected(self, event: JobGraph.JobSelected) -> None:
+        event.stop()
+        self.open_job(event.job)
+
+    @on(DataTable.RowHighlighted, "#job-list")
+    def _list_highlight(self, event: DataTable.RowHighlighted) -> None:
+        self.selection_changed()
+
+    @on(DataTable.RowSelected, "#job-list")
+    def _list_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        job = self.selected_job()
+        if job:
+            self.open_job(job)
+
+    def open_job(self, job: Job) -> None:
+        from circletui.ui.screens.job import JobScreen
+
+        self.app.push_screen(JobScreen(self.pipeline, self.workflow, job))
+
+    def action_toggle_view(self) -> None:
+        self.list_view = not self.list_view
+
+    def watch_list_view(self, list_view: bool) -> None:
+        graph = self.query_one(JobGraph)
+        table = self.query_one("#job-list", DataTable)
+        selected = graph.selected_job if list_view else self.selected_job()
+        graph.display = not list_view
+        table.display = list_view
+        if list_view:
+            table.focus()
+            if selected is not None:
+                ids = graph.ordered_ids()
+                if selected.id in ids:
+                    table.move_cursor(row=ids.index(selected.id), animate=False)
+        else:
+            if selected is not None:
+                graph.selected_id = selected.id
+            graph.focus()
+        self.selection_changed()

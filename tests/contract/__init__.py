@@ -1,0 +1,1 @@
+"""Contract tests: responses checked against CircleCI's published OpenAPI document."""

@@ -1,0 +1,272 @@
+"""The monitor's scheduling: cadence, one request in flight, backoff, subscriptions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import anyio
+import pytest
+
+from circletui.api.errors import ConnectionRefused, NotFound, RateLimited, Unauthorized
+from circletui.monitor import Cadence, Monitor, Resource
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass(frozen=True)
+class Counter(Resource):
+    """A resource whose fetch is scripted by the test."""
+
+    name: str
+    label = "counter"
+
+    async def fetch(self, client):
+        return await client.fetch(self.name)
+
+    def cadence(self, value):
+        return {"active": Cadence.FAST, "done": Cadence.DONE}.get(value, Cadence.SLOW)
+
+
+class FakeClient:
+    def __init__(self) -> None:
+        self.answers: dict[str, list] = {}
+        self.calls: list[str] = []
+        self.gate: anyio.Event | None = None
+        self.concurrent = 0
+        self.max_concurrent = 0
+
+    def script(self, name: str, *answers) -> None:
+        self.answers.setdefault(name, []).extend(answers)
+
+    async def fetch(self, name: str):
+        self.calls.append(name)
+        self.concurrent += 1
+        self.max_concurrent = max(self.max_concurrent, self.concurrent)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            queue = self.answers.get(name) or ["active"]
+            answer = queue.pop(0) if len(queue) > 1 else queue[0]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        finally:
+            self.concurrent -= 1
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client() -> FakeClient:
+    return FakeClient()
+
+
+@pytest.fixture
+def monitor(client, clock) -> Monitor:
+    return Monitor(client, interval=5, slow_interval=60, clock=clock)
+
+
+async def test_subscriber_gets_first_value_and_only_changes(monitor, client, clock):
+    client.script("a", "active", "active", "changed")
+    seen = []
+    monitor.subscribe(Counter("a"), seen.append)
+    assert await monitor.poll_due() == 1
+    assert seen == ["active"]
+    clock.advance(5)
+    await monitor.poll_due()
+    assert seen == ["active"], "an unchanged answer is not delivered again"
+    clock.advance(5)
+    await monitor.poll_due()
+    assert seen == ["active", "changed"]
+
+
+async def test_fast_cadence_while_active_slow_when_finished_never_when_done(
+    monitor, client, clock
+):
+    client.script("a", "active")
+    client.script("b", "finished")
+    client.script("c", "done")
+    for name in "abc":
+        monitor.subscribe(Counter(name), lambda v: None)
+    await monitor.poll_due()
+    assert sorted(client.calls) == ["a", "b", "c"]
+    client.calls.clear()
+    # 60 s of ticks: "a" every 5 s, "b" once at 60 s, "c" never again.
+    for _ in range(12):
+        clock.advance(5)
+        await monitor.poll_due()
+    assert client.calls.count("a") == 12
+    assert client.calls.count("b") == 1
+    assert client.calls.count("c") == 0
+    assert monitor.next_due() == clock() + 5
+
+
+async def test_two_subscribers_share_one_poll_and_late_one_gets_cached_value(
+    monitor, client, clock
+):
+    first, second = [], []
+    monitor.subscribe(Counter("a"), first.append)
+    await monitor.poll_due()
+    monitor.subscribe(Counter("a"), second.append)
+    assert second == ["active"], "the cached value is delivered at once"
+    assert client.calls == ["a"], "no second request for the same resource"
+
+
+async def test_unsubscribed_resource_is_not_polled(monitor, client, clock):
+    sub = monitor.subscribe(Counter("a"), lambda v: None)
+    await monitor.poll_due()
+    sub.close()
+    clock.advance(60)
+    assert await monitor.poll_due() == 0
+    assert client.calls == ["a"]
+    assert monitor.subscribed == []
+
+
+async def test_never_two_requests_in_flight_for_one_resource(monitor, client, clock):
+    client.gate = anyio.Event()
+    monitor.subscribe(Counter("a"), lambda v: None)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(monitor.poll_due)
+        await anyio.wait_all_tasks_blocked()
+        # The first poll hangs; time passes, refresh is asked: nothing new is sent.
+        clock.advance(30)
+        monitor.refresh()
+        assert await monitor.poll_due() == 0
+        assert client.calls == ["a"]
+        client.gate.set()
+    # The refresh asked during the slow poll is honoured right after it lands.
+    assert monitor.next_due() == clock()
+    client.gate = None
+    assert await monitor.poll_due() == 1
+
+
+async def test_next_poll_is_armed_after_the_answer_not_before(monitor, client, clock):
+    client.gate = anyio.Event()
+    monitor.subscribe(Counter("a"), lambda v: None)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(monitor.poll_due)
+        await anyio.wait_all_tasks_blocked()
+        clock.advance(12)  # a slow answer
+        client.gate.set()
+    assert monitor.next_due() == clock() + 5
+
+
+async def test_failures_back_off_and_keep_last_value(monitor, client, clock):
+    client.script("a", "active", ConnectionRefused("down"), ConnectionRefused("down"), "active")
+    seen, errors, health = [], [], []
+    monitor.add_health_listener(health.append)
+    monitor.subscribe(Counter("a"), seen.append, errors.append)
+    await monitor.poll_due()
+    clock.advance(5)
+    await monitor.poll_due()
+    assert monitor.health.state == "unreachable"
+    assert monitor.health.message == "CircleCI unreachable"
+    assert monitor.next_due() == clock() + 5
+    clock.advance(5)
+    await monitor.poll_due()
+    assert monitor.next_due() == clock() + 10, "exponential backoff"
+    assert monitor.value(Counter("a")) == "active", "the last good value stays"
+    assert len(errors) == 2
+    clock.advance(10)
+    await monitor.poll_due()
+    assert monitor.health.state == "ok"
+    states = [h.state for h in health]
+    assert [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s] == [
+        "starting", "ok", "unreachable", "ok"
+    ]
+
+
+async def test_rate_limit_waits_at_least_retry_after(monitor, client, clock):
+    client.script("a", RateLimited("slow down", retry_after=42.0), "active")
+    monitor.subscribe(Counter("a"), lambda v: None)
+    await monitor.poll_due()
+    assert monitor.health.state == "throttled"
+    assert monitor.next_due() == clock() + 42
+    assert monitor.health.retry_at == clock() + 42
+
+
+async def test_revoked_token_is_reported_and_polled_slowly(monitor, client, clock):
+    client.script("a", Unauthorized("Invalid token provided."))
+    monitor.subscribe(Counter("a"), lambda v: None)
+    await monitor.poll_due()
+    assert monitor.health.state == "unauthorized"
+    assert monitor.health.message == "token rejected (401)"
+    assert monitor.next_due() == clock() + 60
+
+
+async def test_not_found_is_local_to_the_resource(monitor, client, clock):
+    client.script("a", NotFound("Job not found"))
+    client.script("b", "active")
+    errors = []
+    monitor.subscribe(Counter("a"), lambda v: None, errors.append)
+    monitor.subscribe(Counter("b"), lambda v: None)
+    await monitor.poll_due()
+    assert monitor.health.state == "ok"
+    assert isinstance(errors[0], NotFound)
+    clock.advance(3600)
+    await monitor.poll_due()
+    assert client.calls.count("a") == 1, "a 404 is not asked again"
+
+
+async def test_hint_raises_cadence_but_not_for_done(monitor, client, clock):
+    client.script("a", "finished")
+    client.script("c", "done")
+    monitor.subscribe(Counter("a"), lambda v: None)
+    monitor.subscribe(Counter("c"), lambda v: None)
+    await monitor.poll_due()
+    monitor.hint(Counter("a"), Cadence.FAST)
+    monitor.hint(Counter("c"), Cadence.FAST)
+    assert monitor.next_due() == clock() + 5
+    clock.advance(5)
+    await monitor.poll_due()
+    assert client.calls.count("a") == 2
+    assert client.calls.count("c") == 1
+
+
+async def test_refresh_repolls_done_resources(monitor, client, clock):
+    client.script("c", "done")
+    monitor.subscribe(Counter("c"), lambda v: None)
+    await monitor.poll_due()
+    assert monitor.next_due() == math.inf
+    monitor.refresh(Counter("c"))
+    assert await monitor.poll_due() == 1
+
+
+async def test_concurrency_is_bounded(client, clock):
+    monitor = Monitor(client, interval=5, slow_interval=60, clock=clock, max_concurrency=3)
+    client.gate = anyio.Event()
+    for i in range(10):
+        monitor.subscribe(Counter(str(i)), lambda v: None)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(monitor.poll_due)
+        await anyio.wait_all_tasks_blocked()
+        assert client.concurrent == 3
+        client.gate.set()
+    assert client.max_concurrent == 3
+    assert len(client.calls) == 10
+
+
+async def test_run_loop_polls_on_its_own():
+    client = FakeClient()
+    monitor = Monitor(client, interval=0.01, slow_interval=0.01)
+    got = anyio.Event()
+    monitor.subscribe(Counter("a"), lambda v: got.set())
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(monitor.run)
+            await got.wait()
+            tg.cancel_scope.cancel()
+    assert client.calls[0] == "a"

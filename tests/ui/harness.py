@@ -1,0 +1,63 @@
+"""Building the real app over the simulator, as production does, for Pilot and snapshot tests.
+
+The simulator's clock is a ``ManualClock`` at a fixed start and the world has a fixed seed, so
+what the screens show is the same on every run; the app reads "now" from that clock too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+
+from circletui.api import CircleCIClient, RetryPolicy
+from circletui.config import Settings
+from circletui.secret import Secret
+from circletui.simulator import ManualClock, Simulator
+from circletui.ui.app import CircleTUI
+
+HOST = "http://circleci.test"
+SEED = 7
+
+
+def make_simulator(seed: int = SEED, **kwargs) -> Simulator:
+    return Simulator(seed=seed, clock=ManualClock(), **kwargs)
+
+
+def make_app(sim: Simulator, **settings) -> CircleTUI:
+    base = Settings(token=Secret(sim.token), token_source="test", host=HOST, org="gh/acme")
+    config = replace(base, **settings)
+    # One attempt per read: the monitor polls again anyway, and tests count requests.
+    client = CircleCIClient(sim.token, HOST, transport=sim.transport(),
+                            retry=RetryPolicy(max_attempts=1))
+    app = CircleTUI(config, client, now=sim.clock.now)
+    record_notifications(app)
+    return app
+
+
+def record_notifications(app: CircleTUI) -> None:
+    """Keep every notification's text in ``app.notes`` (they are what the user reads)."""
+    app.notes = []  # type: ignore[attr-defined]
+    original = app.notify
+
+    def notify(message, *args, **kwargs):
+        app.notes.append(str(message))  # type: ignore[attr-defined]
+        return original(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+
+
+async def settle(pilot: Pilot, rounds: int = 200) -> None:
+    """Wait until the monitor is idle and no action is running: no sleeps, no guessing."""
+    app: CircleTUI = pilot.app  # type: ignore[assignment]
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "monitor" and w.is_running]
+        # An action waiting for its confirmation is waiting for the user, not for us.
+        waiting_for_user = isinstance(app.screen, ModalScreen)
+        if app.monitor.idle and (not busy or waiting_for_user):
+            await pilot.pause()
+            await pilot.pause()
+            return
+    raise AssertionError("the app did not settle")

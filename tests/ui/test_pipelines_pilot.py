@@ -1,0 +1,276 @@
+"""The pipelines screen and the workflow actions, driven with keys against the simulator.
+
+Each action test asserts what the simulator received: exactly one request after a confirmed
+action, none after an aborted one.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from circletui.ui.screens.confirm import ConfirmScreen
+from circletui.ui.screens.pipelines import PipelinesScreen
+from circletui.ui.screens.workflow import WorkflowScreen
+from circletui.ui.widgets.location import LocationBar, StatusLine
+
+from .harness import make_app, make_simulator, settle
+
+
+def rows(app) -> list[str]:
+    return [str(key.value) for key in app.screen.query_one(DataTable).rows]
+
+
+async def select_workflow(pilot, workflow_id: str) -> None:
+    """Put the cursor on the workflow's row with the keyboard (g, then j until there)."""
+    screen = pilot.app.screen
+    keys = rows(pilot.app)
+    target = next(i for i, k in enumerate(keys) if k.endswith("/" + workflow_id))
+    await pilot.press("g")
+    for _ in range(target):
+        await pilot.press("j")
+    assert screen.selected_workflow().id == workflow_id
+
+
+def posts(sim, path_regex: str):
+    return sim.requests_matching("POST", path_regex)
+
+
+async def test_pipelines_newest_first_with_each_workflow():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, PipelinesScreen)
+        keys = rows(app)
+        world_ids = [p.id for p in sim.world.pipelines if p.project.org.slug == "gh/acme"]
+        shown_pipelines = list(dict.fromkeys(k.split("/")[0] for k in keys))
+        assert shown_pipelines == world_ids[: len(shown_pipelines)]
+        # A pipeline with several workflows shows one row for each.
+        multi = next(p for p in sim.world.pipelines
+                     if p.project.org.slug == "gh/acme" and len(sim.world.workflows_of(p.id)) > 1)
+        assert sum(1 for k in keys if k.startswith(multi.id + "/")) == len(
+            sim.world.workflows_of(multi.id))
+        assert "gh/acme" in app.screen.query_one(LocationBar).render().plain
+        # Only the first page of pipelines is asked for: never the org's whole history.
+        lists = sim.requests_matching("GET", r"^/api/v2/pipeline$")
+        assert lists and all("page-token" not in r.query for r in lists)
+        assert lists[0].query["org-slug"] == "gh/acme"
+
+
+async def test_rerun_from_failed_sends_exactly_one_request():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        failed = next(wf for wf in app.screen._lines if wf.workflow and
+                      wf.workflow.status == "failed").workflow
+        await select_workflow(pilot, failed.id)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "from failed" in app.screen.question and failed.name in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        sent = posts(sim, rf"^/api/v2/workflow/{failed.id}/rerun$")
+        assert len(sent) == 1
+        assert sent[0].json == {"from_failed": True}
+        assert sent[0].status == 202
+        # The pipeline's workflows were fetched again at once, and the rerun is on screen.
+        new_ids = {wf.id for wf in sim.world.workflows_of(failed.pipeline_id)} - {failed.id}
+        assert any(k.split("/")[-1] in new_ids for k in rows(app))
+
+
+async def test_aborted_rerun_sends_nothing():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        failed = next(ln.workflow for ln in app.screen._lines
+                      if ln.workflow and ln.workflow.status == "failed")
+        await select_workflow(pilot, failed.id)
+        for key in ("r", "n", "R", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert isinstance(app.screen, PipelinesScreen)
+        assert posts(sim, r"/rerun$") == []
+
+
+async def test_rerun_all_sends_no_from_failed():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        done = next(ln.workflow for ln in app.screen._lines
+                    if ln.workflow and ln.workflow.status == "success")
+        await select_workflow(pilot, done.id)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = posts(sim, rf"^/api/v2/workflow/{done.id}/rerun$")
+        assert len(sent) == 1
+        assert sent[0].json in (None, {})
+
+
+async def test_cancel_running_workflow():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        running = next(ln.workflow for ln in app.screen._lines
+                       if ln.workflow and ln.workflow.status in ("running", "failing"))
+        await select_workflow(pilot, running.id)
+        await pilot.press("c", "y")
+        await settle(pilot)
+        assert len(posts(sim, rf"^/api/v2/workflow/{running.id}/cancel$")) == 1
+        line = next(ln for ln in app.screen._lines if ln.workflow and ln.workflow.id == running.id)
+        assert line.workflow.status == "canceled", "refreshed at once, not at the next tick"
+
+
+async def test_rerun_from_failed_is_unavailable_on_a_green_workflow():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        done = next(ln.workflow for ln in app.screen._lines
+                    if ln.workflow and ln.workflow.status == "success")
+        await select_workflow(pilot, done.id)
+        assert app.screen.check_action("rerun_failed", ()) is None  # greyed out in the footer
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert posts(sim, r"/rerun$") == []
+
+
+async def test_read_only_refuses_and_says_so():
+    sim = make_simulator()
+    app = make_app(sim, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        failed = next(ln.workflow for ln in app.screen._lines
+                      if ln.workflow and ln.workflow.status == "failed")
+        await select_workflow(pilot, failed.id)
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("Read-only" in note for note in app.notes)
+        assert posts(sim, r"") == []
+
+
+async def test_failed_mutation_is_not_retried_and_is_reported():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        failed = next(ln.workflow for ln in app.screen._lines
+                      if ln.workflow and ln.workflow.status == "failed")
+        await select_workflow(pilot, failed.id)
+        sim.faults.server_error(500, method="POST")
+        await pilot.press("r", "y")
+        await settle(pilot)
+        assert len(sim.requests_matching("POST", r"/rerun$")) == 1
+        assert any("Rerun failed (500)" in note for note in app.notes)
+
+
+async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        failed = next(ln.workflow for ln in app.screen._lines
+                      if ln.workflow and ln.workflow.status == "failed")
+        await select_workflow(pilot, failed.id)
+        sim.faults.latency(2, method="POST", count=1)
+        await pilot.press("r", "y")
+        await pilot.pause()
+        await pilot.press("r", "y")
+        await settle(pilot)
+        assert len(posts(sim, rf"^/api/v2/workflow/{failed.id}/rerun$")) == 1
+        assert any("already sent" in note for note in app.notes)
+
+
+async def test_filter_as_you_type_and_toggles():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        everything = rows(app)
+        await pilot.press("slash", *"fix/")
+        await settle(pilot)
+        filtered = app.screen._lines
+        assert 0 < len(filtered) < len(everything)
+        assert all("fix/" in (ln.pipeline.branch or "") or "fix/" in ln.pipeline.subject.lower()
+                   for ln in filtered)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert rows(app) == everything
+        await pilot.press("f")
+        await settle(pilot)
+        statuses = {ln.workflow.status if ln.workflow else ln.pipeline_status
+                    for ln in app.screen._lines}
+        assert statuses and statuses <= {"failed", "failing", "error", "errored", "on_hold",
+                                         "unauthorized"}
+        await pilot.press("m")
+        await settle(pilot)
+        mine = sim.requests_matching("GET", r"^/api/v2/pipeline$")[-1]
+        assert mine.query.get("mine") == "true"
+
+
+async def test_cursor_stays_on_the_same_pipeline_when_new_ones_arrive():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j")
+        before = app.screen.selected_line().key
+        sim.world.trigger_pipeline("gh/acme/api", branch="main")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert rows(app)[0] != before
+        assert app.screen.selected_line().key == before
+
+
+async def test_enter_opens_the_graph_and_escape_comes_back():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        wf = app.screen.selected_workflow()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkflowScreen)
+        assert app.screen.workflow.id == wf.id
+        crumbs = app.screen.query_one(LocationBar).crumbs
+        assert wf.name in crumbs
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelinesScreen)
+
+
+async def test_outage_keeps_data_and_says_so_then_recovers():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = rows(app)
+        sim.faults.refuse_connection()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        status = app.screen.query_one(StatusLine).render().plain
+        assert "CircleCI unreachable" in status and "retrying in" in status
+        assert rows(app) == shown, "what was on screen stays"
+        sim.faults.clear()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "live" in app.screen.query_one(StatusLine).render().plain
+
+
+async def test_revoked_token_is_named():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sim.faults.revoke_token()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "token rejected (401)" in app.screen.query_one(StatusLine).render().plain
