@@ -4,8 +4,10 @@ One table serves jobs, workflows, pipelines and insights runs, since their value
 (``success``, ``failed``, ``canceled`` mean the same thing everywhere). Statuses stay raw strings
 in the models, so a value CircleCI adds later lands on ``UNKNOWN`` ("?") instead of crashing.
 
-Glyphs are single-cell characters that common terminal fonts carry; the category is the name
-the UI turns into a component class (``job-graph--on-hold``) or a .tcss colour.
+Glyphs are single-cell characters that common terminal fonts carry: no emoji-capable code
+points such as U+23F8 (pause), which some terminals draw two cells wide and many fonts lack.
+The category is the name the UI turns into a component class (``job-graph--on-hold``) or a
+.tcss colour.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ STATUSES: dict[str, StatusInfo] = {
     "not_running": StatusInfo("◷", "queued", "not running", active=True),
     "infrastructure_fail": StatusInfo("✗", "failed", "infrastructure fail", finished=True),
     "timedout": StatusInfo("✗", "failed", "timed out", finished=True),
-    "on_hold": StatusInfo("⏸", "on_hold", "on hold", active=True),
+    "on_hold": StatusInfo("‖", "on_hold", "on hold", active=True),
     "terminated-unknown": StatusInfo("✗", "failed", "terminated", finished=True),
     # Waiting for upstream jobs.
     "blocked": StatusInfo("○", "blocked", "blocked", active=True),

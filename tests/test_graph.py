@@ -273,7 +273,7 @@ def test_every_spec_status_has_an_entry() -> None:
         ("failed", "✗", "failed"),
         ("running", "●", "running"),
         ("queued", "◷", "queued"),
-        ("on_hold", "⏸", "on_hold"),
+        ("on_hold", "‖", "on_hold"),
         ("blocked", "○", "blocked"),
         ("canceled", "⊘", "canceled"),
         ("not_run", "\N{EN DASH}", "not_run"),

@@ -233,6 +233,35 @@ class Build:
         found = self.first_failure(index)
         return found[0] if found else None
 
+    def step_to_open(self, index: int | None = None) -> tuple[int, int] | None:
+        """``(step position, container index)`` of the step worth reading first.
+
+        The first failure (on any container when ``index`` is ``None``: its container is then
+        the one to show); else the step running now; else the one that took longest, which is
+        the job's real work rather than spin-up or cache bookkeeping. ``None`` with no steps.
+        """
+        found = self.first_failure(index)
+        if found is not None:
+            step, action = found
+            return self.steps.index(step), action.index
+        container = index if index is not None else min(self.parallel_indexes(), default=0)
+        foreground = [
+            (position, step.action_for(container))
+            for position, step in enumerate(self.steps)
+            if not step.is_background
+        ]
+        running = [p for p, action in foreground if action is not None and action.is_running]
+        if running:
+            return running[-1], container
+        timed = [
+            (action.run_time_millis or 0, p) for p, action in foreground if action is not None
+        ]
+        if timed:
+            # max() keeps the first of equals: the earliest of equally long steps.
+            longest = max(timed, key=lambda item: item[0])
+            return longest[1], container
+        return (len(self.steps) - 1, container) if self.steps else None
+
     @property
     def is_running(self) -> bool:
         return self.lifecycle in ("running", "queued", "scheduled", "not_running") or (

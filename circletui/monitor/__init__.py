@@ -12,6 +12,14 @@ from circletui.monitor.feeds import (
     latest_attempts,
     pipeline_status,
 )
+from circletui.monitor.job_resources import (
+    JobArtifacts,
+    JobBuild,
+    JobTests,
+    OutputSnapshot,
+    StepOutput,
+    supports_v1,
+)
 from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
@@ -29,8 +37,12 @@ __all__ = [
     "ApprovalFeed",
     "Cadence",
     "Health",
+    "JobArtifacts",
+    "JobBuild",
     "JobDetailsResource",
+    "JobTests",
     "Monitor",
+    "OutputSnapshot",
     "PendingApproval",
     "PipelineFeed",
     "PipelineList",
@@ -38,8 +50,10 @@ __all__ = [
     "PipelineScope",
     "PipelineWorkflows",
     "Resource",
+    "StepOutput",
     "Subscription",
     "WorkflowJobs",
     "latest_attempts",
     "pipeline_status",
+    "supports_v1",
 ]

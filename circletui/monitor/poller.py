@@ -165,7 +165,14 @@ class Monitor:
         if entry is None or entry.hint == cadence:
             return
         entry.hint = cadence
-        if entry.has_value and not entry.in_flight and entry.error is None:
+        # A poll already due now (refresh(), or a refresh that came while the last poll was
+        # in flight) must not be pushed back by a hint given from that poll's own callbacks.
+        if (
+            entry.has_value
+            and not entry.in_flight
+            and entry.error is None
+            and entry.due > self._clock()
+        ):
             self._arm(entry, self._cadence_delay(entry))
 
     @property

@@ -128,7 +128,11 @@ def index_test_results(job: Job, index: int) -> list[CaseResult]:
 
 
 def artifacts(job: Job) -> list[Artifact]:
-    """The job's artifacts, available once it has finished (successfully or not)."""
+    """The job's artifacts, available once it has finished (successfully or not).
+
+    Every kind of build job stores at least one, so the job screen's artifacts tab always has
+    something to show in the demo.
+    """
     if job.number is None or job.status not in TEST_RESULT_STATUSES:
         return []
     project = job.project
@@ -158,4 +162,14 @@ def artifacts(job: Job) -> list[Artifact]:
             paths.append((0, "dist/SHA256SUMS"))
     elif spec.kind == "lint":
         paths.append((0, "reports/lint.json"))
+    elif spec.kind == "checkout":
+        paths.append((0, "workspace/MANIFEST.txt"))
+    elif spec.kind == "deploy":
+        paths += [(0, "deploy/release-notes.md"), (0, f"deploy/{spec.name}.log")]
+    else:  # generic jobs (install, sign, notify, plan, benchmarks) keep their log at least
+        paths.append((0, f"logs/{spec.name}.log"))
+        if "bench" in spec.name:
+            paths.append((0, "bench.json"))
+        elif "plan" in spec.name:
+            paths.append((0, "tfplan.txt"))
     return [Artifact(path, index, f"{base}/{index}/{path}") for index, path in paths]

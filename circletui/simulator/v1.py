@@ -12,20 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from circletui.simulator.jobdata import index_test_results
+from circletui.simulator.jobdata import artifacts, index_test_results
 from circletui.simulator.model import Job
 from circletui.simulator.rng import derived_rng, hex_digits
 from circletui.simulator.serialize import ts_ms
 
-GREEN, RED, YELLOW, BLUE, CYAN, BOLD, RESET = (
+GREEN, RED, YELLOW, BLUE, CYAN, BOLD, DIM, RESET = (
     "\x1b[32m",
     "\x1b[31m",
     "\x1b[33m",
     "\x1b[34m",
     "\x1b[36m",
     "\x1b[1m",
+    "\x1b[2m",
     "\x1b[0m",
 )
 CHECK = "\u2714"
@@ -88,6 +90,7 @@ def step_plans(job: Job) -> list[StepPlan]:
     )
     if spec.kind == "checkout":
         plans.append(StepPlan(102, "Persisting to Workspace", "persist", 3))
+        plans.append(StepPlan(103, "Uploading artifacts", "upload_artifacts", 1))
         return plans
     plans.append(StepPlan(102, "Restoring cache", "restore", 3))
     if spec.kind in ("tests", "lint", "build", "generic"):
@@ -104,8 +107,8 @@ def step_plans(job: Job) -> list[StepPlan]:
     plans.append(StepPlan(104, command, spec.kind, 60, bash=f"#!/bin/bash -eo pipefail\n{command}"))
     if spec.kind == "tests":
         plans.append(StepPlan(105, "Uploading test results", "upload_tests", 2, always=True))
-    if spec.kind in ("tests", "build", "coverage", "lint"):
-        plans.append(StepPlan(106, "Uploading artifacts", "upload_artifacts", 2))
+    # Every build job stores artifacts (see jobdata.artifacts).
+    plans.append(StepPlan(106, "Uploading artifacts", "upload_artifacts", 2))
     if spec.kind in ("install", "generic", "build"):
         plans.append(StepPlan(107, "Saving cache", "save_cache", 3))
     return plans
@@ -331,7 +334,7 @@ def build_json(job: Job, now: datetime, base_url: str) -> dict[str, Any]:
         "build_num": job.number,
         "infrastructure_fail": job.status == "infrastructure_fail",
         "committer_email": f"{actor.login}@users.noreply.github.com",
-        "has_artifacts": job.spec.kind in ("tests", "build", "coverage", "lint"),
+        "has_artifacts": True,
         "previous": None,
         "status": V1_STATUS.get(job.status, job.status),
         "committer_name": actor.name,
@@ -418,7 +421,8 @@ def output_chunks(job: Job, step: int, index: int, now: datetime) -> list[dict[s
     while position < count:
         # A chunk is written when its first line is produced, so output starts at once.
         when = action.start + timedelta(seconds=span * position / count)
-        size = rng.randint(1, 8)
+        # Real chunks hold whatever was written in one flush: bigger ones for a long log.
+        size = rng.randint(1, 8) * max(1, count // 2000)
         text = "".join(lines[position : position + size])
         position = min(position + size, count)
         if when > now or (action.status == "canceled" and when > action.end):
@@ -496,7 +500,12 @@ def _lines(job: Job, action: Action) -> list[str]:
     if kind == "install":
         return _install(job, rng)
     if kind == "tests":
-        return _tests(job, action)
+        lines = _tests(job, action)
+        if "integration" in spec.name:
+            # Integration suites log every query and request: the demo's very long output.
+            head = 7 if job.project.spec.language == "python" else 2
+            lines[head:head] = _verbose_log(job.id, action.index)
+        return lines
     if kind == "lint":
         return _lint(job, action, rng)
     if kind == "upload_tests":
@@ -508,10 +517,13 @@ def _lines(job: Job, action: Action) -> list[str]:
             "Uploaded\r\n",
         ]
     if kind == "upload_artifacts":
+        # The paths the artifacts endpoint lists (known once the job has finished).
+        stored = [a.path for a in artifacts(job) if a.node_index == action.index]
+        count = len(stored) or rng.randint(1, 40)
         return [
             "Uploading /home/circleci/project/artifacts to artifacts\r\n",
-            f"Uploading /home/circleci/project/artifacts ({rng.randint(1, 40)} files) "
-            "to artifacts\r\n",
+            f"Uploading /home/circleci/project/artifacts ({count} files) to artifacts\r\n",
+            *(f"  {path}\r\n" for path in stored),
             "Uploaded\r\n",
         ]
     if kind == "save_cache":
@@ -652,6 +664,51 @@ def _install(job: Job, rng: Any) -> list[str]:
         "go: downloading github.com/stretchr/testify v1.9.0\r\n",
         "go: downloading github.com/aws/aws-sdk-go v1.55.5\r\n",
     ]
+
+
+VERBOSE_LINES = 24_000
+"""Lines of debug logging an integration-test step prints (20k+: a realistic long log)."""
+
+
+@lru_cache(maxsize=16)
+def _verbose_log(job_id: str, index: int) -> tuple[str, ...]:
+    """An integration suite's query and request log: built once per container, from a
+    formula rather than a random draw per line, so 24,000 lines cost a few milliseconds."""
+    base = derived_rng("verbose", job_id, index).randint(1000, 9000)
+    lines = []
+    for i in range(VERBOSE_LINES):
+        tick = 5000 + i * 23
+        stamp = f"{DIM}{tick // 60000:02d}:{tick // 1000 % 60:02d}.{tick % 1000:03d}{RESET}"
+        key = base + i // 6
+        kind = i % 6
+        if kind == 0:
+            text = f"{stamp} {DIM}DEBUG{RESET} sqlalchemy.engine BEGIN (implicit)"
+        elif kind == 1:
+            text = (
+                f"{stamp} {DIM}DEBUG{RESET} sqlalchemy.engine SELECT orders.id, orders.total, "
+                f"orders.status FROM orders WHERE orders.id = %(id_1)s [generated in "
+                f"0.000{i % 89:02d}s] {{'id_1': {key}}}"
+            )
+        elif kind == 2:
+            text = (
+                f"{stamp} {DIM}DEBUG{RESET} sqlalchemy.engine INSERT INTO order_events "
+                f"(order_id, kind) VALUES (%(order_id)s, %(kind)s) {{'order_id': {key}, "
+                f"'kind': 'refund.requested'}}"
+            )
+        elif kind == 3:
+            text = (
+                f"{stamp} {CYAN}INFO {RESET} http POST /api/v2/orders/{key}/refund "
+                f"{GREEN}201{RESET} in {i % 97 + 3}ms"
+            )
+        elif kind == 4 and i % 300 == 4:
+            text = (
+                f"{stamp} {YELLOW}WARN {RESET} worker job refunds.settle took "
+                f"{i % 900 + 1000}ms (budget 1000ms), order {key}"
+            )
+        else:
+            text = f"{stamp} {DIM}DEBUG{RESET} sqlalchemy.engine COMMIT"
+        lines.append(text + "\r\n")
+    return tuple(lines)
 
 
 def _tests(job: Job, action: Action) -> list[str]:

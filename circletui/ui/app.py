@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from circletui.ui.screens.pipelines import PipelinesScreen
 
 #: the org the demo opens on: the simulated world's busiest
 DEMO_ORG = "gh/acme"
+#: the demo's CircleCI host: a Server-style name, so web links show how Server URLs look
+DEMO_HOST = "https://circleci.demo"
 
 
 class CircleTUI(App[int]):
@@ -176,15 +179,17 @@ class CircleTUI(App[int]):
         self.notify("Refreshing…", timeout=2)
 
 
-def build_demo(settings: Settings) -> CircleTUI:
-    """The app over the in-process simulator, a live world on the real clock."""
+def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = True) -> CircleTUI:
+    """The app over the in-process simulator: by default a live world on the real clock,
+    with the real service's documented quirks switched on so the demo exercises them too.
+    The screenshot script passes a fixed clock and seed."""
     from circletui.simulator import RealClock, Simulator
 
-    clock = RealClock()
-    simulator = Simulator(clock=clock, live=True, quirks="all")
-    client = CircleCIClient(simulator.token, "http://circleci.demo",
-                            transport=simulator.transport())
-    return CircleTUI(settings, client, now=clock.now, simulator=simulator)
+    clock = clock or RealClock()
+    simulator = Simulator(seed=seed, clock=clock, live=live, quirks="all")
+    client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport())
+    return CircleTUI(replace(settings, host=DEMO_HOST), client, now=clock.now,
+                     simulator=simulator)
 
 
 def build_app(settings: Settings) -> CircleTUI:

@@ -183,7 +183,7 @@ async def test_draws_boxes_connectors_and_approvals() -> None:
         assert "✓ checkout" in text and "● integration" in text and "○ deploy" in text
         assert "30s" in text and "4m 20s" in text and "14m 20s" in text
         # The approval job has a double border, a label and the on-hold glyph.
-        assert "║ ⏸ hold" in line_of(lines, "hold")
+        assert "║ ‖ hold" in line_of(lines, "hold")
         assert "╔═ approval ═" in text
         assert "│ ✓ lint" in line_of(lines, "lint")
 

@@ -60,7 +60,7 @@ class ApprovalsScreen(BaseScreen):
         for item in self.approvals:
             since = item.waiting_since
             table.add_row(
-                Text("⏸ ") + safe(item.job.name),
+                Text("‖ ") + safe(item.job.name),
                 safe(item.pipeline.project_slug),
                 Text(str(item.pipeline.number)),
                 safe(ref_of(item.pipeline)),

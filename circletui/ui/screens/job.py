@@ -59,7 +59,7 @@ class JobScreen(BaseScreen):
             self.details_note = "Approval jobs have no job details at CircleCI."
         elif self.job.job_number is None:
             self.details_note = "This job has not started yet."
-        self._render()
+        self._draw()
 
     def location(self) -> list[str]:
         p = self.pipeline
@@ -84,7 +84,7 @@ class JobScreen(BaseScreen):
         else:
             self.details = value
             self.details_note = ""
-        self._render()
+        self._draw()
         self.update_location()
         self.selection_changed()
 
@@ -94,7 +94,7 @@ class JobScreen(BaseScreen):
                 self.details_note = "CircleCI has no details for this job (404)."
             else:
                 self.details_note = f"Job details unavailable: {error.message}"
-            self._render()
+            self._draw()
 
     def selected_workflow(self) -> Workflow | None:
         return self.workflow
@@ -110,7 +110,7 @@ class JobScreen(BaseScreen):
                                self.pipeline.number, self.workflow.id, self.job.job_number)
         return None
 
-    def _render(self) -> None:
+    def _draw(self) -> None:
         job, d, p = self.job, self.details, self.pipeline
         now = self.tui.now()
         status = d.status if d else job.status

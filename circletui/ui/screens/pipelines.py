@@ -85,7 +85,7 @@ class PipelinesScreen(BaseScreen):
         Binding("enter", "open_workflow", "Open", id="open-workflow", show=False),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("m", "toggle_mine", "Mine", id="toggle-mine"),
-        Binding("f", "toggle_attention", "Failed/held", id="toggle-failed"),
+        Binding("f", "toggle_attention", "Failed only", id="toggle-failed"),
         Binding("c", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),

@@ -30,7 +30,7 @@ class LocationBar(Static):
 
     def _on_approvals(self, approvals: list) -> None:
         count = len(approvals)
-        self.badge = f"⏸ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
+        self.badge = f"‖ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
 
     def render(self) -> Text:
         text = Text("circletui", style="bold")

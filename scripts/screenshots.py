@@ -1,0 +1,131 @@
+"""Render an SVG of every screen from the demo into screenshots/: `python scripts/screenshots.py`.
+
+The demo app is built by the production factory (``build_demo``) with a fixed clock and seed
+and no new pipelines arriving, then driven with the same keys a person would press.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+
+from circletui.config import Settings
+from circletui.simulator import ManualClock
+from circletui.ui.app import CircleTUI, build_demo
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+SEED = 7
+
+
+async def settle(pilot: Pilot) -> None:
+    app: CircleTUI = pilot.app  # type: ignore[assignment]
+    for _ in range(400):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "monitor" and w.is_running]
+        if app.monitor.idle and (not busy or isinstance(app.screen, ModalScreen)):
+            await pilot.pause()
+            return
+
+
+async def to_workflow(pilot: Pilot, status: str | None = None, name: str | None = None) -> None:
+    await settle(pilot)
+    screen = pilot.app.screen
+    lines = screen._lines  # type: ignore[attr-defined]
+    index = next(i for i, ln in enumerate(lines) if ln.workflow
+                 and (status is None or ln.workflow.status == status)
+                 and (name is None or ln.workflow.name == name))
+    await pilot.press("g", *["j"] * index, "enter")
+    await settle(pilot)
+
+
+async def pipelines(pilot: Pilot) -> None:
+    await settle(pilot)
+
+
+async def graph(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failing")
+
+
+async def graph_approval(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="on_hold", name="build-and-test")
+    await pilot.press("right", "right", "right")
+    await settle(pilot)
+
+
+async def job_list(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failing")
+    await pilot.press("v")
+    await settle(pilot)
+
+
+async def job(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failing")
+    await pilot.press("v")
+    await settle(pilot)
+    screen = pilot.app.screen
+    jobs = [j for j in screen.jobs if j.status == "failed"]  # type: ignore[attr-defined]
+    if jobs:
+        ids = screen.query_one("#job-list").rows  # type: ignore[attr-defined]
+        index = [str(k.value) for k in ids].index(jobs[0].id)
+        await pilot.press("home", *["down"] * index)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def approvals(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("A")
+    await settle(pilot)
+
+
+async def confirm(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failed")
+    await pilot.press("r")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failing")
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
+    "pipelines": pipelines,
+    "workflow-graph": graph,
+    "workflow-graph-approval": graph_approval,
+    "workflow-list": job_list,
+    "job": job,
+    "approvals": approvals,
+    "confirm-rerun": confirm,
+    "help": help_screen,
+}
+
+
+async def shoot(name: str, steps, size: tuple[int, int]) -> Path:
+    app = build_demo(Settings(demo=True), clock=ManualClock(), seed=SEED, live=False)
+    async with app.run_test(size=size) as pilot:
+        await steps(pilot)
+        suffix = "" if size == (120, 40) else f"-{size[0]}x{size[1]}"
+        path = OUT / f"{name}{suffix}.svg"
+        app.save_screenshot(filename=path.name, path=str(path.parent))
+    return path
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"which screens (default all: {', '.join(SHOTS)})")
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    for name in args.names or SHOTS:
+        for size in ((120, 40), (80, 24)):
+            print(await shoot(name, SHOTS[name], size))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

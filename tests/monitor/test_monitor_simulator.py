@@ -1,0 +1,458 @@
+"""The monitor, the feeds and the actions against the simulator, in process.
+
+``test_poller.py`` checks the scheduling rules with a scripted fake client; here the real
+client talks to the simulated CircleCI over ``sim.transport()``, so the rules are checked
+against what they are for: how many requests CircleCI actually receives, and what the
+screen would show. Two clocks move in lockstep: the monitor's fake monotonic clock (which
+decides what is due) and the simulator's ``ManualClock`` (which decides what has run). The
+tests drive the monitor with ``poll_due()``; nothing sleeps except the one test that needs
+requests to overlap, and it waits a few hundredths of a second.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import anyio
+import httpx
+import pytest
+
+from circletui.api import CircleCIClient, RetryPolicy, Unauthorized
+from circletui.api.models import Workflow
+from circletui.monitor import (
+    Actions,
+    ApprovalFeed,
+    Monitor,
+    PendingApproval,
+    PipelineFeed,
+    PipelineRow,
+    PipelineScope,
+    WorkflowJobs,
+    latest_attempts,
+    pipeline_status,
+)
+from circletui.simulator import ManualClock, Simulator
+from circletui.simulator.model import TERMINAL_WORKFLOW_STATUSES
+from circletui.status import is_active
+
+INTERVAL = 5.0
+SLOW = 60.0
+LIST_PATH = "/api/v2/pipeline"
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class InFlight(httpx.AsyncBaseTransport):
+    """Counts requests in flight, per URL and in total, around the simulator's transport."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.now: Counter[str] = Counter()
+        self.max_per_url: Counter[str] = Counter()
+        self.total = 0
+        self.max_total = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        self.now[url] += 1
+        self.total += 1
+        self.max_per_url[url] = max(self.max_per_url[url], self.now[url])
+        self.max_total = max(self.max_total, self.total)
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.now[url] -= 1
+            self.total -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@dataclass
+class Rig:
+    sim: Simulator
+    sim_clock: ManualClock
+    clock: FakeMonotonic
+    transport: InFlight
+    client: CircleCIClient
+    monitor: Monitor
+    feed: PipelineFeed | None = None
+    approvals: ApprovalFeed | None = None
+    emitted: list[list[PipelineRow]] = field(default_factory=list)
+    errors: list[Exception] = field(default_factory=list)
+
+    @property
+    def world(self):
+        return self.sim.world
+
+    def start_feed(self, scope: PipelineScope | None = None, *, approvals: bool = False) -> None:
+        def on_rows(rows: list[PipelineRow]) -> None:
+            self.emitted.append(rows)
+            if self.approvals is not None:
+                self.approvals.update(rows)
+
+        self.feed = PipelineFeed(
+            self.monitor,
+            scope or PipelineScope(),
+            on_rows,
+            on_error=self.errors.append,
+            now=self.sim_clock.now,
+        )
+        if approvals:
+            self.approvals = ApprovalFeed(lambda: self.feed.rows, self.monitor, lambda _: None)
+        self.feed.start()
+
+    async def settle(self) -> int:
+        """Poll until nothing is due at the current instant; returns the polls made.
+
+        A subscription made by a callback (the feed following a new pipeline) is due at once
+        but only picked up by the next ``poll_due``; a few rounds are enough for any chain.
+        """
+        total = 0
+        for _ in range(10):
+            polled = await self.monitor.poll_due()
+            if not polled:
+                return total
+            total += polled
+        raise AssertionError("the monitor kept finding due work at one instant")
+
+    async def tick(self, seconds: float = INTERVAL) -> list[tuple[str, str, int | None]]:
+        """Move both clocks, poll what is due, return the requests the simulator got."""
+        before = len(self.sim.requests)
+        self.clock.t += seconds
+        self.sim_clock.advance(seconds)
+        self.sim.world.sync()
+        await self.settle()
+        return [(r.method, r.path, r.status) for r in self.sim.requests[before:]]
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    sim_clock = ManualClock()
+    sim = Simulator(seed=0, clock=sim_clock)
+    transport = InFlight(sim.transport())
+    client = CircleCIClient(
+        sim.token, "http://circleci.sim", transport=transport, retry=RetryPolicy(max_attempts=1)
+    )
+    clock = FakeMonotonic()
+    monitor = Monitor(
+        client, interval=INTERVAL, slow_interval=SLOW, clock=clock, wall_clock=sim_clock.now
+    )
+    yield Rig(sim, sim_clock, clock, transport, client, monitor)
+    await client.aclose()
+
+
+def workflows_path(pipeline_id: str) -> str:
+    return f"/api/v2/pipeline/{pipeline_id}/workflow"
+
+
+def active_ids(rows: list[PipelineRow]) -> set[str]:
+    return {
+        row.pipeline.id for row in rows if any(is_active(w.status) for w in row.workflows or ())
+    }
+
+
+def expected_status(world, pipeline) -> str:
+    """The pipeline's status from the world's own records, by the rule the UI documents:
+    errored config first, else the worst status among each workflow name's newest attempt."""
+    if pipeline.state == "errored":
+        return "errored"
+    newest: dict[str, object] = {}
+    for wf in sorted(pipeline.workflows, key=lambda w: w.created_at):
+        newest[wf.name] = wf
+    statuses = {wf.status for wf in newest.values()}
+    for status in ("failing", "failed", "error", "on_hold", "running", "canceled", "success"):
+        if status in statuses:
+            return status
+    raise AssertionError(statuses)
+
+
+def finish_everything(rig: Rig) -> float:
+    """Approve whatever waits (as a colleague in the web app would) until nothing is active.
+
+    Returns the seconds of simulated time that took; only the simulator's clock moves.
+    """
+    world, waited = rig.world, 0.0
+    for _ in range(30):
+        for wf in list(world.workflows):
+            for job in wf.jobs:
+                if job.type == "approval" and job.status == "on_hold":
+                    world.approve(wf.id, job.id)
+        if not world.active_workflows:
+            return waited
+        rig.sim_clock.advance(300)
+        world.sync()
+        waited += 300
+    raise AssertionError(f"still active: {world.active_workflows}")
+
+
+# -- rows -----------------------------------------------------------------------------------
+
+
+async def test_feed_rows_are_newest_first_with_workflows_and_derived_status(rig: Rig) -> None:
+    rig.start_feed()
+    await rig.settle()
+    rows = rig.feed.rows
+    shown = rig.world.pipelines[:20]  # the first page; the monitor reads no further
+    assert [row.pipeline.id for row in rows] == [p.id for p in shown]
+    created = [row.pipeline.created_at for row in rows]
+    assert created == sorted(created, reverse=True)
+    for row, pipeline in zip(rows, shown, strict=True):
+        assert row.workflows is not None
+        assert {w.id for w in row.workflows} == {wf.id for wf in pipeline.workflows}
+        assert row.status == pipeline_status(row.pipeline, row.workflows)
+        assert row.status == expected_status(rig.world, pipeline), pipeline.number
+    statuses = Counter(row.status for row in rows)
+    assert {"running", "failing", "on_hold", "success", "errored"} <= set(statuses)
+    # A pipeline whose failed workflow was rerun to success shows the rerun's status.
+    recovered = next(
+        row
+        for row in rows
+        if Counter(w.name for w in row.workflows)["build-and-test"] == 2
+        and {w.status for w in row.workflows if w.name == "build-and-test"} == {"failed", "success"}
+    )
+    assert recovered.status == "success"
+    # The errored pipeline gets a row but no workflow poll.
+    errored = next(row for row in rows if row.status == "errored")
+    assert not rig.sim.requests_matching("GET", workflows_path(errored.pipeline.id) + "$")
+    # One list request and one workflow list per shown pipeline with a config: nothing more.
+    paths = Counter(r.path for r in rig.sim.requests)
+    assert paths == Counter(
+        [LIST_PATH] + [workflows_path(p.id) for p in shown if p.state != "errored"]
+    )
+
+
+# -- cadence --------------------------------------------------------------------------------
+
+
+async def test_cadence_fast_while_running_then_slow_when_everything_finished(rig: Rig) -> None:
+    rig.start_feed()
+    await rig.settle()
+    shown = [row.pipeline.id for row in rig.feed.rows if row.status != "errored"]
+    active_at_start = active_ids(rig.feed.rows)
+    finished_at_start = set(shown) - active_at_start
+    assert active_at_start and finished_at_start
+
+    # Fast phase, one minute in 5 s ticks: the list every tick, a pipeline's workflows every
+    # tick while its last answer had something active, finished ones not before 60 s.
+    fast_minute = 0
+    for n in range(1, 13):
+        previous = active_ids(rig.feed.rows)
+        requests = await rig.tick()
+        fast_minute += len(requests)
+        expected = previous | (finished_at_start if n == 12 else set())
+        assert sorted(path for _, path, _ in requests) == sorted(
+            [LIST_PATH] + [workflows_path(pid) for pid in expected]
+        ), n
+        assert {status for _, _, status in requests} == {200}
+    assert active_ids(rig.feed.rows)  # approvals are still waiting: still fast
+
+    # Everything finishes (colleagues approve what waits); the monitor catches up at once.
+    waited = finish_everything(rig)
+    rig.clock.t += waited
+    before = len(rig.sim.requests)
+    await rig.settle()
+    catch_up = [r.path for r in rig.sim.requests[before:]]
+    assert sorted(catch_up) == sorted([LIST_PATH] + [workflows_path(pid) for pid in shown])
+    assert active_ids(rig.feed.rows) == set()
+    assert {row.status for row in rig.feed.rows} <= set(TERMINAL_WORKFLOW_STATUSES) | {"errored"}
+
+    # Slow phase: per simulated minute, each resource exactly once.
+    for minute in range(3):
+        requests = []
+        for _ in range(12):
+            requests += await rig.tick()
+        assert sorted(path for _, path, _ in requests) == sorted(
+            [LIST_PATH] + [workflows_path(pid) for pid in shown]
+        ), minute
+    slow_minute = len(shown) + 1
+    assert slow_minute == 20
+    # The three pipelines waiting for approval alone kept the fast rate up all minute.
+    assert fast_minute >= 12 * (1 + 3) > slow_minute
+    assert rig.monitor.next_due() == rig.clock() + SLOW
+
+
+async def test_finished_workflow_jobs_are_fetched_once_running_ones_until_they_finish(
+    rig: Rig,
+) -> None:
+    world = rig.world
+    done = world.find_workflow(status="success", name="build-and-test")
+    running = world.find_workflow(status="running", name="build-and-test")
+    seen: dict[str, list[tuple[Workflow, tuple]]] = {done.id: [], running.id: []}
+    for wf in (done, running):
+        rig.monitor.subscribe(WorkflowJobs(wf.id), seen[wf.id].append)
+    await rig.settle()
+
+    def gets(wf_id: str) -> int:
+        return len(rig.sim.requests_matching("GET", f"/api/v2/workflow/{wf_id}(/job)?$"))
+
+    assert gets(done.id) == gets(running.id) == 2  # the workflow, then its one page of jobs
+    polls_while_running = 0
+    for _ in range(600):
+        if not is_active(seen[running.id][-1][0].status):
+            break
+        await rig.tick()
+        polls_while_running += 1
+    assert running.finished
+    assert seen[running.id][-1][0].status == running.status
+    # Every tick while it ran (and the one that saw it end), and not once after.
+    assert gets(running.id) == 2 + 2 * polls_while_running
+    for _ in range(24):  # two more minutes
+        assert await rig.tick() == []
+    assert gets(running.id) == 2 + 2 * polls_while_running
+    assert gets(done.id) == 2 and len(seen[done.id]) == 1
+    assert rig.monitor.next_due() == float("inf")
+
+
+async def test_never_two_requests_in_flight_for_one_resource(rig: Rig) -> None:
+    rig.sim.faults.latency(0.02)  # every request takes 20 ms of real time
+    rig.start_feed()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(rig.settle)
+        with anyio.fail_after(2):
+            while rig.transport.total == 0:
+                await anyio.sleep(0.001)
+        # The list is in flight: asking again (Ctrl+R) must not send a second request...
+        rig.monitor.refresh()
+        assert await rig.monitor.poll_due() == 0
+    # ...but the answer that may predate the refresh is followed by a fresh poll at once.
+    assert len(rig.sim.requests_matching("GET", LIST_PATH + "$")) == 2
+
+    # A full round with everything due, polled from two tasks at once.
+    rig.clock.t += SLOW
+    rig.sim_clock.advance(SLOW)
+    before = len(rig.sim.requests)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(rig.settle)
+        tg.start_soon(rig.settle)
+        await anyio.sleep(0.01)
+        rig.monitor.refresh()  # and a refresh of everything while the round is in flight
+    paths = Counter(r.path for r in rig.sim.requests[before:])
+    assert rig.transport.max_total == 4  # max_concurrency requests overlapped...
+    assert set(rig.transport.max_per_url.values()) == {1}  # ...never two for one URL
+    # Every resource was taken by the first round (the second task found nothing due), and
+    # the refresh that arrived mid-round made each one poll exactly once more, afterwards.
+    shown = [row.pipeline.id for row in rig.feed.rows if row.status != "errored"]
+    assert paths == Counter({path: 2 for path in [LIST_PATH, *map(workflows_path, shown)]})
+
+
+# -- approvals and actions ----------------------------------------------------------------
+
+
+def world_approvals(rig: Rig) -> set[tuple[str, str]]:
+    return {
+        (wf.id, job.id)
+        for pipeline in rig.world.pipelines[:20]
+        for wf in pipeline.workflows
+        for job in wf.jobs
+        if job.type == "approval" and job.status == "on_hold"
+    }
+
+
+def feed_approvals(rig: Rig) -> set[tuple[str, str]]:
+    return {(a.workflow.id, a.job.id) for a in rig.approvals.approvals}
+
+
+async def test_approval_feed_lists_exactly_the_on_hold_approvals_and_drops_an_approved_one(
+    rig: Rig,
+) -> None:
+    rig.start_feed(approvals=True)
+    await rig.settle()
+    expected = world_approvals(rig)
+    assert len(expected) == 3
+    assert feed_approvals(rig) == expected
+    assert all(isinstance(a, PendingApproval) for a in rig.approvals.approvals)
+    waiting = [a.waiting_since for a in rig.approvals.approvals]
+    assert waiting == sorted(waiting)  # longest waiting first
+
+    target = rig.approvals.approvals[0]
+    before = len(rig.sim.requests)
+    answer = await Actions(rig.monitor).approve(target.workflow, target.job)
+    assert answer == "Accepted."
+    await rig.settle()  # the refresh the action asked for; no clock movement
+    posts = [r for r in rig.sim.requests[before:] if r.method == "POST"]
+    assert [(r.path, r.status) for r in posts] == [
+        (f"/api/v2/workflow/{target.workflow.id}/approve/{target.job.id}", 202)
+    ]
+    assert feed_approvals(rig) == expected - {(target.workflow.id, target.job.id)}
+    assert feed_approvals(rig) == world_approvals(rig)
+    row = next(r for r in rig.feed.rows if r.pipeline.id == target.pipeline.id)
+    assert row.status == "running"
+
+
+async def test_rerun_from_failed_sends_one_post_and_the_new_workflow_shows_at_once(
+    rig: Rig,
+) -> None:
+    rig.start_feed()
+    await rig.settle()
+    failing = next(row for row in rig.feed.rows if row.status == "failing")
+    for _ in range(200):  # watch it until it fails for good
+        if failing.status != "failing":
+            break
+        await rig.tick()
+        failing = next(r for r in rig.feed.rows if r.pipeline.id == failing.pipeline.id)
+    assert failing.status == "failed"
+    (old,) = failing.workflows
+
+    before = len(rig.sim.requests)
+    new_id = await Actions(rig.monitor).rerun_workflow(old, from_failed=True)
+    await rig.settle()  # no tick: the action's refresh alone
+    posts = [r for r in rig.sim.requests[before:] if r.method == "POST"]
+    assert [(r.path, r.json, r.status) for r in posts] == [
+        (f"/api/v2/workflow/{old.id}/rerun", {"from_failed": True}, 202)
+    ]
+    row = next(r for r in rig.feed.rows if r.pipeline.id == failing.pipeline.id)
+    assert {w.id for w in row.workflows} == {old.id, new_id}
+    (latest,) = latest_attempts(row.workflows)
+    assert latest.id == new_id and row.status == "running"
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+async def test_revoked_token_keeps_the_rows_and_recovers_when_the_fault_goes(rig: Rig) -> None:
+    rig.start_feed()
+    await rig.settle()
+    assert rig.monitor.health.state == "ok"
+    rows = rig.feed.rows
+    emitted = len(rig.emitted)
+    cached = rig.monitor.value(rig.feed.list_resource)
+    finished_at_start = {r.pipeline.id for r in rows if r.status != "errored"} - active_ids(rows)
+
+    fault = rig.sim.faults.revoke_token()
+    revoked_at = rig.clock.t + INTERVAL
+    requests = await rig.tick()
+    assert requests and {status for _, _, status in requests} == {401}
+    health = rig.monitor.health
+    assert (health.state, health.message) == ("unauthorized", "token rejected (401)")
+    assert health.retry_at == revoked_at + SLOW  # a 401 waits the slow interval, not 5 s
+    assert isinstance(rig.errors[-1], Unauthorized)
+    assert rig.feed.rows is rows and len(rig.emitted) == emitted
+    assert rig.monitor.value(rig.feed.list_resource) == cached
+
+    # Nothing is retried early; only resources due anyway are polled until the backoff ends.
+    rig.sim.faults.remove(fault)
+    quiet = []
+    for _ in range(10):
+        quiet += await rig.tick()
+    assert quiet == []
+    requests = await rig.tick()  # 60 s after the start: the finished pipelines' slow round
+    assert sorted(p for _, p, _ in requests) == sorted(workflows_path(p) for p in finished_at_start)
+    assert rig.monitor.health.state == "unauthorized"  # the failed ones have not retried yet
+    requests = await rig.tick()  # the backoff is over
+    assert LIST_PATH in {p for _, p, _ in requests} and {s for _, _, s in requests} == {200}
+    health = rig.monitor.health
+    assert health.state == "ok" and health.last_success == rig.sim_clock.now()
+    assert isinstance(health.last_success, datetime)
+    assert [row.pipeline.id for row in rig.feed.rows] == [row.pipeline.id for row in rows]
