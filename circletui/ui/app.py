@@ -85,12 +85,16 @@ class CircleTUI(App[int]):
         self.rows_signal: Signal[list[PipelineRow]] = Signal(self, "rows")
         self.approvals_signal: Signal[list[PendingApproval]] = Signal(self, "approvals")
         self.health_signal: Signal[Health] = Signal(self, "health")
-        if settings.theme:
-            self.theme = settings.theme
 
     # -- start and stop ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(f"Unknown theme {self.settings.theme!r}; using the default.",
+                            severity="warning", markup=False)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.monitor.add_health_listener(self.health_signal.publish)

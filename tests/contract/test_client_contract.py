@@ -289,10 +289,16 @@ async def triggers(ctx: Ctx) -> None:
     ]
     assert {c.state for c in (on_branch, on_tag, nightly, plain)} == {"pending"}
     ctx.advance(5)  # config compiled, workflows created
-    assert world.pipeline(on_tag.id).vcs.tag == "v9.9.9"
-    assert (await client.get_pipeline(nightly.id)).trigger_parameters == {}
+    seen = [await client.get_pipeline(c.id) for c in (on_branch, on_tag, nightly, plain)]
+    assert [(p.state, p.branch, p.tag, p.trigger.type) for p in seen] == [
+        ("created", "feature/x", None, "api"),
+        ("created", None, "v9.9.9", "api"),
+        ("created", "main", None, "api"),
+        ("created", world.project(WEB).default_branch, None, "api"),
+    ]
+    assert world.pipeline(nightly.id).parameters == {"run_nightly": True, "deploy_env": "staging"}
     names = [w.name for w in (await client.list_pipeline_workflows(nightly.id)).items]
-    assert names == ["nightly"]
+    assert names == ["nightly"]  # the parameter chose the nightly workflow
 
 
 TRIGGERS = {"trigger_pipeline", "get_pipeline", "list_pipeline_workflows"}

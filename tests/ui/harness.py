@@ -16,6 +16,7 @@ from circletui.config import Settings
 from circletui.secret import Secret
 from circletui.simulator import ManualClock, Simulator
 from circletui.ui.app import CircleTUI
+from circletui.ui.screens.org_picker import OrgPickerScreen
 
 HOST = "http://circleci.test"
 SEED = 7
@@ -55,7 +56,7 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
         await pilot.pause()
         busy = [w for w in app.workers if w.group != "monitor" and w.is_running]
         # An action waiting for its confirmation is waiting for the user, not for us.
-        waiting_for_user = isinstance(app.screen, ModalScreen)
+        waiting_for_user = isinstance(app.screen, ModalScreen | OrgPickerScreen)
         if app.monitor.idle and (not busy or waiting_for_user):
             await pilot.pause()
             await pilot.pause()

@@ -253,3 +253,42 @@ async def test_web_urls_point_at_the_app_for_the_cloud():
         await settle(pilot)
         url = app.screen.selected_url()
         assert url.startswith("https://app.circleci.com/pipelines/github/acme/")
+
+
+async def test_several_orgs_give_a_picker():
+    sim = make_simulator()
+    app = make_app(sim, org=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        from circletui.ui.screens.org_picker import OrgPickerScreen
+
+        assert isinstance(app.screen, OrgPickerScreen)
+        slugs = [org.slug for org in app.screen.orgs]
+        assert "gh/acme" in slugs and "bb/acme-labs" in slugs
+        target = slugs.index("bb/acme-labs")
+        await pilot.press(*["down"] * target, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelinesScreen)
+        assert app.scope.org == "bb/acme-labs"
+        lines = app.screen._lines
+        assert lines and {ln.pipeline.project_slug for ln in lines} == {"bb/acme-labs/infra"}
+
+
+async def test_project_scope_and_branch_filter():
+    sim = make_simulator()
+    app = make_app(sim, org=None, projects=("gh/acme/web",), branch="main")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        asked = sim.requests_matching("GET", r"^/api/v2/project/gh/acme/web/pipeline$")
+        assert asked and asked[0].query == {"branch": "main"}
+        assert {ln.pipeline.branch for ln in app.screen._lines} == {"main"}
+
+
+async def test_keymap_from_config_rebinds_by_id():
+    sim = make_simulator()
+    app = make_app(sim, keymap={"approvals": "ctrl+a"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        assert isinstance(app.screen, ApprovalsScreen)

@@ -65,6 +65,11 @@ def build_lines(rows: list[PipelineRow]) -> list[Line]:
     return lines
 
 
+def _signature(cell: Text | None) -> tuple | None:
+    # rich's Text equality ignores the base style; a status change must still redraw.
+    return None if cell is None else (cell.plain, str(cell.style), tuple(cell.spans))
+
+
 def matches(line: Line, needle: str) -> bool:
     p = line.pipeline
     haystack = " ".join(
@@ -89,10 +94,6 @@ class PipelinesScreen(BaseScreen):
         Binding("c", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
-        Binding("j", "cursor_down", "Down", show=False, id="down"),
-        Binding("k", "cursor_up", "Up", show=False, id="up"),
-        Binding("g", "top", "Top", show=False, id="top"),
-        Binding("G", "bottom", "Bottom", show=False, id="bottom"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
 
@@ -106,6 +107,7 @@ class PipelinesScreen(BaseScreen):
         self._by_key: dict[str, Line] = {}
         self._columns: tuple[str, ...] = ()
         self._render_scheduled = False
+        self._rendered: dict[str, dict[str, Text]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -218,35 +220,40 @@ class PipelinesScreen(BaseScreen):
         }
 
     def _render_lines(self, force: bool = False) -> None:
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)
+        if not tables:
+            return  # a late refresh while the screen is being torn down
+        table = tables.first()
         lines = self._visible_lines()
         keys = [ln.key for ln in lines]
         current = self._current_key()
+        rendered: dict[str, dict[str, Text]] = {}
         if force or keys != [ln.key for ln in self._lines]:
             table.clear()
             for line in lines:
-                cells = self._cells(line)
+                cells = rendered[line.key] = self._cells(line)
                 table.add_row(*(cells[c] for c in self._columns), key=line.key)
             if current in keys:
                 table.move_cursor(row=keys.index(current), animate=False, scroll=True)
         else:
-            # Same rows in the same order: change only the cells that changed.
+            # Same rows in the same order: touch only the cells whose text or style changed,
+            # so the cursor and the scroll position stay exactly where they are.
             for line in lines:
-                old = self._by_key.get(line.key)
-                if old == line and not self._time_dependent(line):
-                    continue
-                cells = self._cells(line)
+                cells = rendered[line.key] = self._cells(line)
+                old = self._rendered.get(line.key, {})
                 for col in self._columns:
-                    table.update_cell(line.key, col, cells[col])
+                    if _signature(old.get(col)) != _signature(cells[col]):
+                        table.update_cell(line.key, col, cells[col])
+        self._rendered = rendered
         self._lines = lines
         self._by_key = {ln.key: ln for ln in lines}
         self.selection_changed()
 
-    def _time_dependent(self, line: Line) -> bool:
-        return True  # ages and running durations move with the clock
-
     def _current_key(self) -> str | None:
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)
+        if not tables:
+            return None
+        table = tables.first()
         if not self._lines or table.row_count == 0:
             return None
         row = min(table.cursor_row, len(self._lines) - 1)
@@ -336,19 +343,6 @@ class PipelinesScreen(BaseScreen):
             return
         self.tui.set_scope(replace(scope, mine=not scope.mine))
         self.notify("Showing my pipelines" if not scope.mine else "Showing everyone's pipelines")
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_top(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
-
-    def action_bottom(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=max(table.row_count - 1, 0))
 
     def tick(self) -> None:
         """Once a second: ages and running durations move on."""

@@ -78,6 +78,12 @@ class WorkflowScreen(BaseScreen):
         self.update_location()
         self.selection_changed()
 
+    def tick(self) -> None:
+        """Once a second: running jobs' durations move on (nothing is fetched)."""
+        if any(j.status == "running" for j in self.jobs):
+            self.query_one(JobGraph).set_jobs(self.jobs, now=self.tui.now())
+            self._show_summary()
+
     def _show_summary(self) -> None:
         wf, p = self.workflow, self.pipeline
         seconds = elapsed(wf.created_at, wf.stopped_at, self.tui.now())

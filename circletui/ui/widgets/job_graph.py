@@ -208,13 +208,13 @@ class JobGraph(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move('left')", "Dependency", show=False),
-        Binding("right,l", "move('right')", "Dependent", show=False),
-        Binding("up,k", "move('up')", "Previous job", show=False),
-        Binding("down,j", "move('down')", "Next job", show=False),
-        Binding("g,home", "first", "First job", show=False),
-        Binding("G,end", "last", "Last job", show=False),
-        Binding("enter", "select", "Open job"),
+        Binding("left,h", "move('left')", "Dependency", show=False, id="graph-left"),
+        Binding("right,l", "move('right')", "Dependent", show=False, id="graph-right"),
+        Binding("up,k", "move('up')", "Previous job", show=False, id="graph-up"),
+        Binding("down,j", "move('down')", "Next job", show=False, id="graph-down"),
+        Binding("g,home", "first", "First job", show=False, id="graph-first"),
+        Binding("G,end", "last", "Last job", show=False, id="graph-last"),
+        Binding("enter", "select", "Open job", id="graph-open"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
