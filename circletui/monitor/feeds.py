@@ -3,7 +3,7 @@
 A pipeline list answer carries no status: the status of a pipeline is its workflows'. The
 :class:`PipelineFeed` subscribes to the list and to the workflows of the pipelines on show,
 and hands the screen ready rows. :class:`ApprovalFeed` rides on it and fetches jobs only for
-workflows that can hold an approval (``on_hold``, ``failing``).
+workflows that can hold an approval (``on_hold``, ``failing``, ``running``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ FEED_LIMIT = 30
 
 #: a pipeline this young with no workflow yet may still get one
 YOUNG_PIPELINE = timedelta(minutes=5)
+
+#: workflow statuses that can contain an approval job waiting for someone
+HOLDING = ("on_hold", "failing", "running")
 
 # Worst first: the pipeline shows the most urgent of its workflows' statuses.
 _PRIORITY = ["failing", "failed", "error", "unauthorized", "on_hold", "running",
@@ -192,7 +195,9 @@ class ApprovalFeed:
         wanted: dict[str, tuple[Pipeline, Workflow]] = {}
         for row in rows:
             for wf in row.workflows or ():
-                if wf.status in ("on_hold", "failing"):
+                # A running workflow can hold an approval on one branch while another
+                # branch still runs: CircleCI says on_hold only once nothing runs.
+                if wf.status in HOLDING:
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
             if wid not in wanted:

@@ -705,6 +705,8 @@ def _verbose_log(job_id: str, index: int) -> tuple[str, ...]:
                 f"{stamp} {YELLOW}WARN {RESET} worker job refunds.settle took "
                 f"{i % 900 + 1000}ms (budget 1000ms), order {key}"
             )
+        elif kind == 4:
+            text = f"{stamp} {DIM}DEBUG{RESET} worker queued refunds.settle for order {key}"
         else:
             text = f"{stamp} {DIM}DEBUG{RESET} sqlalchemy.engine COMMIT"
         lines.append(text + "\r\n")

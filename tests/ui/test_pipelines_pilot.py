@@ -274,3 +274,16 @@ async def test_revoked_token_is_named():
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "token rejected (401)" in app.screen.query_one(StatusLine).render().plain
+
+
+async def test_api_text_is_shown_literally_never_interpreted():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(220, 60)) as pilot:
+        await settle(pilot)
+        line = next(ln for ln in app.screen._lines if "[bold red]" in ln.pipeline.subject)
+        assert "\x1b" in line.pipeline.subject, "the simulator sends an escape sequence too"
+        cell = app.screen.query_one(DataTable).get_cell(line.key, "subject")
+        assert "[bold red]not markup[/]" in cell.plain
+        assert "\x1b" not in cell.plain and "[2J" not in cell.plain
+        assert not cell.spans and "bold" not in str(cell.style)

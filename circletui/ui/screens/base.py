@@ -19,6 +19,7 @@ from circletui.monitor import ActionInProgress, Resource, Subscription
 from circletui.status import is_active
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
+from circletui.ui.text import clean
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
 if TYPE_CHECKING:
@@ -241,17 +242,18 @@ class BaseScreen(Screen):
         try:
             await call
         except ActionInProgress as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
         except CircleCIError as error:
             status = f" ({error.status})" if error.status else ""
             self.notify(
-                f"{what} failed{status}: {error.message}", title="CircleCI", severity="error",
-                timeout=10,
+                f"{what} failed{status}: {clean(error.message)}", title="CircleCI",
+                severity="error", timeout=10, markup=False,
             )
         except ValueError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(clean(str(error)), severity="warning", markup=False)
         else:
-            self.notify(success)
+            # Names from the API are in these messages: never markup.
+            self.notify(clean(success), markup=False)
 
     def action_move(self, where: str) -> None:
         table = self.focused
@@ -270,10 +272,10 @@ class BaseScreen(Screen):
         url = self.selected_url()
         if url:
             self.app.open_url(url)
-            self.notify(f"Opening {url}")
+            self.notify(f"Opening {url}", markup=False)
 
     def action_copy_url(self) -> None:
         url = self.selected_url()
         if url:
             self.app.copy_to_clipboard(url)
-            self.notify(f"Copied {url}")
+            self.notify(f"Copied {url}", markup=False)

@@ -115,8 +115,9 @@ def save_folder() -> Path:
     return downloads if downloads.is_dir() else Path.cwd()
 
 
-def tests_label(tests: tuple[TestResult, ...] | None) -> Text:
-    if tests is None:
+def tests_label(tests: tuple[TestResult, ...] | None, final: bool = True) -> Text:
+    """``Tests 3 failed / 412``, ``Tests 412``; no count while unknown (or none yet)."""
+    if tests is None or (not tests and not final):
         return Text("Tests")
     failed = sum(1 for t in tests if t.failed)
     if failed:
@@ -124,8 +125,11 @@ def tests_label(tests: tuple[TestResult, ...] | None) -> Text:
     return Text(f"Tests {len(tests)}")
 
 
-def artifacts_label(artifacts: tuple[Artifact, ...] | None) -> Text:
-    return Text("Artifacts" if artifacts is None else f"Artifacts {len(artifacts)}")
+def artifacts_label(artifacts: tuple[Artifact, ...] | None, final: bool = True) -> Text:
+    """``Artifacts 5``; no count while unknown (or none yet)."""
+    if artifacts is None or (not artifacts and not final):
+        return Text("Artifacts")
+    return Text(f"Artifacts {len(artifacts)}")
 
 
 class JobScreen(BaseScreen):
@@ -631,7 +635,7 @@ class JobScreen(BaseScreen):
 
     def _show_tests(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tests-pane").label = tests_label(self.tests)
+        tabs.get_tab("tests-pane").label = tests_label(self.tests, is_finished(self.status))
         table = self.query_one("#tests", DataTable)
         note = self.query_one("#tests-note", Static)
         tests = self.tests or ()
@@ -664,7 +668,8 @@ class JobScreen(BaseScreen):
 
     def _show_artifacts(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("artifacts-pane").label = artifacts_label(self.artifacts)
+        tabs.get_tab("artifacts-pane").label = artifacts_label(self.artifacts,
+                                                               is_finished(self.status))
         table = self.query_one("#artifacts", DataTable)
         note = self.query_one("#artifacts-note", Static)
         artifacts = self.artifacts or ()

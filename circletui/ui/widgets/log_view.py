@@ -344,6 +344,12 @@ class LogView(ScrollView, can_focus=True):
             self._scroll_to_end()
         self.post_message(self.FollowChanged(self, follow))
 
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        # A wide line arrived and a horizontal scrollbar appeared (or went): the bottom moved
+        # by a row after the follow scroll was done, and no Resize says so.
+        if self.follow:
+            self.call_after_refresh(self._scroll_end_if_following)
+
     def watch_wrap(self, wrap: bool) -> None:
         # Keep the line at the top of the view where it was (rows counted the old way).
         top = self._line_at_row(round(self.scroll_y), wrapped=not wrap)[0]
