@@ -188,6 +188,7 @@ class ApprovalFeed:
         self._subs: dict[str, Subscription] = {}
         self._jobs: dict[str, tuple[Workflow, tuple[Job, ...]]] = {}
         self._pipelines: dict[str, Pipeline] = {}
+        self._statuses: dict[str, str] = {}
         self.approvals: list[PendingApproval] = []
 
     def update(self, rows: list[PipelineRow]) -> None:
@@ -201,13 +202,23 @@ class ApprovalFeed:
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
             if wid not in wanted:
+                self.monitor.hint(WorkflowJobs(wid), None)
                 self._subs.pop(wid).close()
                 self._jobs.pop(wid, None)
-        for wid in wanted:
+                self._statuses.pop(wid, None)
+        for wid, (_, wf) in wanted.items():
+            resource = WorkflowJobs(wid)
             if wid not in self._subs:
                 self._subs[wid] = self.monitor.subscribe(
-                    WorkflowJobs(wid), lambda value, w=wid: self._on_jobs(w, value)
+                    resource, lambda value, w=wid: self._on_jobs(w, value)
                 )
+            elif self._statuses.get(wid) != wf.status:
+                # Someone approved or canceled it (here or in the browser): look now.
+                self.monitor.refresh(resource)
+            self._statuses[wid] = wf.status
+            # While a workflow waits for a person nothing in it moves, and its pipeline's
+            # workflow list (polled fast) shows when it does: its jobs can be polled slowly.
+            self.monitor.hint(resource, Cadence.SLOW if wf.status == "on_hold" else None)
         self._pipelines = {wid: p for wid, (p, _) in wanted.items()}
         self._emit()
 

@@ -47,6 +47,10 @@ ErrorCallback = Callable[[CircleCIError], None]
 #: the longest a failing resource waits between attempts
 MAX_BACKOFF = 60.0
 
+#: how long a resource nobody watches keeps its cached value (and its in-flight poll), so
+#: that going back to a screen shows its data at once and never sends a duplicate request
+ORPHAN_TTL = 600.0
+
 
 @dataclass(frozen=True, slots=True)
 class Health:
@@ -99,6 +103,11 @@ class _Entry:
     # refresh() asked while a poll was in flight: that answer may predate an action, so
     # poll again as soon as it lands instead of waiting for the cadence.
     dirty: bool = False
+    orphaned_at: float | None = None  # when the last subscriber left
+
+    @property
+    def watched(self) -> bool:
+        return bool(self.subscriptions)
 
 
 class Monitor:
@@ -137,7 +146,8 @@ class Monitor:
         entry = self._entries.get(resource)
         if entry is None:
             entry = self._entries[resource] = _Entry(resource=resource, due=self._clock())
-            self._poke()
+        entry.orphaned_at = None
+        self._poke()
         sub = Subscription(self, resource, on_value, on_error)
         entry.subscriptions.append(sub)
         if entry.has_value:
@@ -153,7 +163,11 @@ class Monitor:
         if sub in entry.subscriptions:
             entry.subscriptions.remove(sub)
         if not entry.subscriptions:
-            del self._entries[sub.resource]
+            # Not polled any more, but kept for a while: a poll in flight still lands here
+            # (a new subscriber must not start a second one) and a screen shown again gets
+            # its data at once.
+            entry.orphaned_at = self._clock()
+            entry.hint = None
 
     def value(self, resource: Resource) -> Any:
         entry = self._entries.get(resource)
@@ -177,7 +191,7 @@ class Monitor:
 
     @property
     def subscribed(self) -> list[Resource]:
-        return list(self._entries)
+        return [r for r, e in self._entries.items() if e.watched]
 
     # -- health ------------------------------------------------------------------------------
 
@@ -202,7 +216,7 @@ class Monitor:
         """Poll now: one resource, or everything subscribed (Ctrl+R)."""
         entries = [self._entries[resource]] if resource in self._entries else []
         if resource is None:
-            entries = list(self._entries.values())
+            entries = [e for e in self._entries.values() if e.watched]
         now = self._clock()
         for entry in entries:
             entry.due = now
@@ -211,7 +225,7 @@ class Monitor:
         self._poke()
 
     def refresh_where(self, predicate: Callable[[Resource], bool]) -> None:
-        for resource in [r for r in self._entries if predicate(r)]:
+        for resource in [r for r, e in self._entries.items() if e.watched and predicate(r)]:
             self.refresh(resource)
 
     def _poke(self) -> None:
@@ -236,7 +250,9 @@ class Monitor:
 
     def _take_due(self) -> list[_Entry]:
         now = self._clock()
-        due = [e for e in self._entries.values() if not e.in_flight and e.due <= now]
+        self._evict_orphans(now)
+        due = [e for e in self._entries.values()
+               if e.watched and not e.in_flight and e.due <= now]
         for entry in due:
             entry.in_flight = True
         return due
@@ -245,12 +261,19 @@ class Monitor:
     def idle(self) -> bool:
         """Nothing in flight and nothing due: what is on screen is as fresh as it will get."""
         now = self._clock()
-        return not any(e.in_flight or e.due <= now for e in self._entries.values())
+        return not any(e.in_flight or (e.watched and e.due <= now)
+                       for e in self._entries.values())
 
     def next_due(self) -> float:
         """Monotonic time of the next poll (``inf`` when nothing will be polled again)."""
-        pending = [e.due for e in self._entries.values() if not e.in_flight]
+        pending = [e.due for e in self._entries.values() if e.watched and not e.in_flight]
         return min(pending, default=math.inf)
+
+    def _evict_orphans(self, now: float) -> None:
+        for resource, entry in list(self._entries.items()):
+            if (entry.orphaned_at is not None and not entry.in_flight
+                    and now - entry.orphaned_at > ORPHAN_TTL):
+                del self._entries[resource]
 
     async def poll_due(self) -> int:
         """Poll everything due now and wait for the answers; returns how many were polled.
@@ -311,7 +334,8 @@ class Monitor:
         entry.failures = 0
         entry.error = None
         self._arm(entry, self._cadence_delay(entry))
-        if not any(e.error is not None and _is_global(e.error) for e in self._entries.values()):
+        if not any(e.error is not None and _is_global(e.error) and e.watched
+                   for e in self._entries.values()):
             self._set_health(Health(state="ok", last_success=self._wall_clock()))
         else:
             self._set_health(

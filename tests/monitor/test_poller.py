@@ -270,3 +270,50 @@ async def test_run_loop_polls_on_its_own():
             await got.wait()
             tg.cancel_scope.cancel()
     assert client.calls[0] == "a"
+
+
+async def test_resubscribing_during_a_poll_sends_no_second_request(monitor, client, clock):
+    client.gate = anyio.Event()
+    first = monitor.subscribe(Counter("a"), lambda v: None)
+    seen = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(monitor.poll_due)
+        await anyio.wait_all_tasks_blocked()
+        first.close()  # the screen is left while its data is on the way...
+        monitor.subscribe(Counter("a"), seen.append)  # ...and shown again
+        assert await monitor.poll_due() == 0
+        client.gate.set()
+    assert client.calls == ["a"]
+    assert seen == ["active"], "the answer in flight reaches the new subscriber"
+
+
+async def test_a_screen_shown_again_gets_cached_data_without_a_request(monitor, client, clock):
+    client.script("c", "done")
+    sub = monitor.subscribe(Counter("c"), lambda v: None)
+    await monitor.poll_due()
+    sub.close()
+    assert monitor.subscribed == []
+    clock.advance(60)
+    seen = []
+    monitor.subscribe(Counter("c"), seen.append)
+    assert seen == ["done"]
+    assert await monitor.poll_due() == 0
+    assert client.calls == ["c"]
+
+
+async def test_unwatched_cache_is_evicted_after_a_while(monitor, client, clock):
+    from circletui.monitor.poller import ORPHAN_TTL
+
+    client.script("c", "done")
+    monitor.subscribe(Counter("c"), lambda v: None).close()
+    await monitor.poll_due()  # nothing polled: unwatched
+    assert client.calls == []
+    sub = monitor.subscribe(Counter("c"), lambda v: None)
+    await monitor.poll_due()
+    sub.close()
+    clock.advance(ORPHAN_TTL + 1)
+    await monitor.poll_due()
+    seen = []
+    monitor.subscribe(Counter("c"), seen.append)
+    assert seen == [], "evicted: the value is fetched afresh"
+    assert await monitor.poll_due() == 1

@@ -250,29 +250,21 @@ class JobGraph(ScrollView, can_focus=True):
     }
     """
 
-    class JobHighlighted(Message):
+    class _JobMessage(Message):
+        def __init__(self, job_graph: JobGraph, job: Job) -> None:
+            super().__init__()
+            self.job_graph = job_graph
+            self.job = job
+
+        @property
+        def control(self) -> JobGraph:
+            return self.job_graph
+
+    class JobHighlighted(_JobMessage):
         """The selection moved to ``job``."""
 
-        def __init__(self, job_graph: JobGraph, job: Job) -> None:
-            super().__init__()
-            self.job_graph = job_graph
-            self.job = job
-
-        @property
-        def control(self) -> JobGraph:
-            return self.job_graph
-
-    class JobSelected(Message):
+    class JobSelected(_JobMessage):
         """``job`` was chosen (Enter, a double click or a click on the selected box)."""
-
-        def __init__(self, job_graph: JobGraph, job: Job) -> None:
-            super().__init__()
-            self.job_graph = job_graph
-            self.job = job
-
-        @property
-        def control(self) -> JobGraph:
-            return self.job_graph
 
     selected_id: reactive[str | None] = reactive(None)
     """The id of the selected job, or ``None`` when there are no jobs."""
