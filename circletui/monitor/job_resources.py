@@ -151,14 +151,13 @@ class StepOutput(Resource):
     label = "step output"
 
     async def fetch(self, client: CircleCIClient) -> OutputSnapshot:
-        book = output_urls(client)
-        seen = book.get(self.project_slug, self.job_number, self.step, self.index)
+        seen = output_urls(client).get(self.project_slug, self.job_number, self.step, self.index)
         fresh = seen is None
         if seen is None:
             seen = await self._refetch_build(client)
-        if seen is None or not seen.url:
-            # No such action yet, or no output to fetch (a running background container).
-            return OutputSnapshot(running=seen.running if seen else True)
+        if not seen.url:
+            # No such action (yet), or nothing to read (a running background container).
+            return OutputSnapshot(running=seen.running)
         try:
             raw = await client.get_step_output(seen.url)
         except (Forbidden, NotFound):
@@ -166,14 +165,16 @@ class StepOutput(Resource):
                 raise
             # A pre-signed URL that expired: ask the build for a new one, once.
             seen = await self._refetch_build(client)
-            if seen is None or not seen.url:
+            if not seen.url:
                 raise
             raw = await client.get_step_output(seen.url)
         return OutputSnapshot.of(raw, seen.running)
 
-    async def _refetch_build(self, client: CircleCIClient) -> _Seen | None:
-        await JobBuild(self.project_slug, self.job_number).fetch(client)
-        return output_urls(client).get(self.project_slug, self.job_number, self.step, self.index)
+    async def _refetch_build(self, client: CircleCIClient) -> _Seen:
+        build = await JobBuild(self.project_slug, self.job_number).fetch(client)
+        seen = output_urls(client).get(self.project_slug, self.job_number, self.step, self.index)
+        # An action the build does not have may still come while the build runs.
+        return seen if seen is not None else _Seen(None, build.is_running)
 
     def cadence(self, value: OutputSnapshot) -> Cadence:
         return Cadence.FAST if value.running else Cadence.DONE

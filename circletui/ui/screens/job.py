@@ -16,13 +16,16 @@ Four tabs under a one-line summary:
 ``circleci/<org-id>/<project-id>`` projects cannot be read through v1.1 (notes §9): their
 Steps tab says so and is never requested; everything else works the same.
 
-Big outputs are parsed off the event loop: the first read of a step (and any big growth) goes
-to a thread worker that builds a ``LogBuffer`` and hands it to the view; small increments of a
-running step are appended directly.
+Big outputs are parsed off the event loop: the first read of a step goes to a thread worker
+that builds a ``LogBuffer`` and hands it to the view (which then holds it: no copy); what a
+running step adds is appended to that buffer, in slices between which the app stays responsive.
+The raw chunks of the open step stay in the monitor's cache (to compare the next poll with);
+lines only become ``Text`` when they are drawn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +36,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from circletui.api.errors import CircleCIError, NotFound
@@ -66,6 +69,8 @@ from circletui.weburls import job_web_url
 PARSE_IN_THREAD = 64 * 1024
 
 TABS = ("steps-pane", "tests-pane", "artifacts-pane", "details-pane")
+
+LOADING_STEPS = "Loading steps…"
 
 NO_V1_NOTE = (
     "Steps and their output are not available for this project: its slug ({slug}) is a "
@@ -177,6 +182,9 @@ class JobScreen(BaseScreen):
         self._finished = False
         self._generation = 0
         self._parse_worker: Worker | None = None
+        self._feed_worker: Worker | None = None
+        # ((query, lines), count): matches are counted when a search is submitted.
+        self._match_count: tuple[tuple[str, int], int] | None = None
         # Tests and artifacts (v2).
         self.tests: tuple[TestResult, ...] | None = None
         self.ordered_tests: tuple[TestResult, ...] = ()  # as listed: failures first
@@ -230,12 +238,15 @@ class JobScreen(BaseScreen):
         elif not supports_v1(self.pipeline.project_slug):
             self.steps_note = NO_V1_NOTE.format(slug=self.pipeline.project_slug)
         else:
-            self.steps_note = "Loading steps…"
+            self.steps_note = LOADING_STEPS
         self._render_all()
         self._show_tests()
         self._show_artifacts()
-        if not self.job.is_approval:
+        if self.steps_note == LOADING_STEPS:
             self.query_one(LogView).focus()
+        else:
+            # No log to read here: the tabs take the keys (left / right switch them).
+            self.query_one(Tabs).focus()
 
     # -- what is shown, and subscribed -------------------------------------------------------
 
@@ -276,7 +287,7 @@ class JobScreen(BaseScreen):
                 self.job = job
                 if number_appeared and not job.is_approval:
                     self.details_note = ""
-                    self.steps_note = ("Loading steps…" if supports_v1(self.pipeline.project_slug)
+                    self.steps_note = (LOADING_STEPS if supports_v1(self.pipeline.project_slug)
                                        else NO_V1_NOTE.format(slug=self.pipeline.project_slug))
             self._render_all()
             self.update_location()
@@ -303,24 +314,28 @@ class JobScreen(BaseScreen):
         self.selection_changed()
 
     def show_error(self, resource, error: CircleCIError) -> None:
+        # A failure with data on screen keeps the data: the status line says what is wrong,
+        # and the poller only reports the next answer if it differs, so a note would stay.
+        # Notes are for what has nothing to show yet.
         gone = isinstance(error, NotFound)
-        if isinstance(resource, JobDetailsResource):
+        message = clean(error.message)
+        if isinstance(resource, JobDetailsResource) and (gone or self.details is None):
             self.details_note = ("CircleCI has no details for this job (404)." if gone
-                                 else f"Job details unavailable: {error.message}")
+                                 else f"Job details unavailable: {message}")
             self._render_details()
-        elif isinstance(resource, JobBuild):
+        elif isinstance(resource, JobBuild) and self.build is None:
             self.steps_note = ("CircleCI has no steps for this job (404)." if gone
-                               else f"Steps unavailable: {error.message}. Retrying.")
+                               else f"Steps unavailable: {message}. Retrying.")
             self._render_steps()
-        elif isinstance(resource, StepOutput) and resource == self.output:
+        elif isinstance(resource, StepOutput) and resource == self.output and not self._fed:
             self.output_note = ("The output is gone (404)." if gone
-                                else f"Output unavailable: {error.message}. Retrying.")
+                                else f"Output unavailable: {message}. Retrying.")
             self._render_log_title()
-        elif isinstance(resource, JobTests):
-            self.tests_note = f"Tests unavailable: {error.message}"
+        elif isinstance(resource, JobTests) and self.tests is None:
+            self.tests_note = f"Tests unavailable: {message}"
             self._show_tests()
-        elif isinstance(resource, JobArtifacts):
-            self.artifacts_note = f"Artifacts unavailable: {error.message}"
+        elif isinstance(resource, JobArtifacts) and self.artifacts is None:
+            self.artifacts_note = f"Artifacts unavailable: {message}"
             self._show_artifacts()
 
     # -- the selection, as the actions see it ------------------------------------------------
@@ -362,9 +377,11 @@ class JobScreen(BaseScreen):
         return step.action_for(self.run_index) if step else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "search_log":
-            return True if self.output is not None else None
-        if action == "save_log":
+        if action in ("search_log", "save_log"):
+            if self.job.is_approval or not supports_v1(self.pipeline.project_slug):
+                return False  # never any output here: not even a greyed-out key
+            if action == "search_log":
+                return True if self.output is not None else None
             return True if self.output is not None and self._fed else None
         if action in ("previous_run", "next_run"):
             return self.build is not None and len(self.build.parallel_indexes()) > 1
@@ -391,6 +408,8 @@ class JobScreen(BaseScreen):
         self._render_steps()
         self._open_output()
         self._render_summary()
+        if self.focused is None and self.query_one(TabbedContent).active == "steps-pane":
+            log.focus()  # it could not take the focus while it was hidden
 
     def _render_steps(self) -> None:
         table = self.query_one("#steps", DataTable)
@@ -492,9 +511,10 @@ class JobScreen(BaseScreen):
             self._snapshot = None
             self._fed, self._fed_last, self._finished = 0, None, False
             self._generation += 1
-            if self._parse_worker is not None:
-                self._parse_worker.cancel()
-                self._parse_worker = None
+            for worker in (self._parse_worker, self._feed_worker):
+                if worker is not None:
+                    worker.cancel()
+            self._parse_worker = self._feed_worker = None
             log = self.query_one(LogView)
             log.buffer = LogBuffer()
             log.follow = True  # a step opens at its end, where an error would be
@@ -503,26 +523,54 @@ class JobScreen(BaseScreen):
         self._render_log_title()
 
     def _sync_log(self) -> None:
-        """Bring the log view up to the latest snapshot: append what is new, or re-parse."""
+        """Bring the log view up to the latest snapshot: parse it whole in a thread when it is
+        new and big (or does not continue what the view has), else append what is new."""
         snapshot = self._snapshot
-        if snapshot is None or self._parse_worker is not None:
-            return  # nothing yet, or a parse is running: it syncs again when it lands
+        if snapshot is None or self._parse_worker is not None or self._feed_worker is not None:
+            return  # nothing yet, or a parse or feed is running: it syncs again when done
         chunks, fed = snapshot.chunks, self._fed
         consistent = fed <= len(chunks) and (fed == 0 or chunks[fed - 1] == self._fed_last)
-        new = chunks[fed:] if consistent else chunks
-        size = sum(len(c.get("message") or "") for c in new) if fed else snapshot.size
-        log = self.query_one(LogView)
-        if not consistent or size > PARSE_IN_THREAD:
+        if not consistent or (fed == 0 and snapshot.size > PARSE_IN_THREAD):
             self._parse_worker = self._parse(self._generation, chunks, not snapshot.running)
             return
-        if new:
-            log.append_chunks(new)
-            self._fed, self._fed_last = len(chunks), chunks[-1]
-        if not snapshot.running and not self._finished:
+        if self._feed_slice():
+            # A big increment (a chatty running step) goes in slices, between which the app
+            # handles keys and repaints.
+            self._feed_worker = self._feed_rest(self._generation)
+
+    def _feed_slice(self) -> bool:
+        """Append up to ``PARSE_IN_THREAD`` characters of new output; whether more is left."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return False
+        chunks = snapshot.chunks
+        start = end = self._fed
+        budget = PARSE_IN_THREAD
+        while end < len(chunks) and budget > 0:
+            budget -= len(chunks[end].get("message") or "")
+            end += 1
+        log = self.query_one(LogView)
+        if end > start:
+            log.append_chunks(chunks[start:end])
+            self._fed, self._fed_last = end, chunks[end - 1]
+        more = end < len(chunks)
+        if not more and not snapshot.running and not self._finished:
             log.finish()
             self._finished = True
         self._render_log_title()
         self.selection_changed()
+        return more
+
+    @work(group="log-feed", exclusive=True, exit_on_error=False, name="append step output")
+    async def _feed_rest(self, generation: int) -> None:
+        try:
+            while generation == self._generation:
+                await asyncio.sleep(0)  # let the app breathe between slices
+                if not self._feed_slice():
+                    break
+        finally:
+            if generation == self._generation:
+                self._feed_worker = None
 
     @work(thread=True, group="log-parse", exclusive=True, exit_on_error=False,
           name="parse step output")
@@ -533,6 +581,9 @@ class JobScreen(BaseScreen):
         return generation, buffer, len(chunks), chunks[-1] if chunks else None, finish
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "log-feed" and event.worker.is_finished:
+            self._sync_log()  # output that came while the slices went in
+            return
         if event.worker is not self._parse_worker or not event.worker.is_finished:
             return
         self._parse_worker = None
@@ -569,18 +620,38 @@ class JobScreen(BaseScreen):
         elif action is not None and action.is_running:
             facts.append("following" if log.follow else "paused (G follows)")
         if log.search_query:
-            count = log.match_count()
-            facts.append(f"/{clean(log.search_query)}: "
-                         + (f"{count} match{'es' if count != 1 else ''}" if count else "no match"))
+            facts.append(f"/{clean(log.search_query)}: {self._match_summary(log)}")
         title.append("  " + " · ".join(facts), style="dim")
         if self.output_note:
             title.append("  " + self.output_note, style="italic")
         self.query_one("#log-title", Static).update(title)
 
+    def _match_summary(self, log: LogView) -> str:
+        """``3 matches``, ``no match``; while typing, only where the match is (counting every
+        match of a 100,000-line log on each key press would make typing lag)."""
+        match = log.current_match
+        key = (log.search_query, log.line_count)
+        if self._match_count is not None and self._match_count[0] == key:
+            count = self._match_count[1]
+            where = f", line {match[0] + 1:,}" if match is not None else ""
+            return (f"{count:,} match{'es' if count != 1 else ''}" if count else "no match") + where
+        return f"line {match[0] + 1:,}" if match is not None else "no match"
+
+    def _count_matches(self) -> None:
+        log = self.query_one(LogView)
+        if log.search_query:
+            self._match_count = ((log.search_query, log.line_count), log.match_count())
+
     def on_log_view_follow_changed(self, event: LogView.FollowChanged) -> None:
         self._render_log_title()
 
     def on_log_view_match_changed(self, event: LogView.MatchChanged) -> None:
+        # n / N after a search (not typing): the count may be stale if the log grew.
+        if not self.query_one(SearchBar).display:
+            log = self.query_one(LogView)
+            if self._match_count is None or self._match_count[0] != (log.search_query,
+                                                                     log.line_count):
+                self._count_matches()
         self._render_log_title()
 
     # -- search and save ---------------------------------------------------------------------
@@ -602,6 +673,8 @@ class JobScreen(BaseScreen):
     def _search_submitted(self, event: SearchBar.Submitted) -> None:
         log = self.query_one(LogView)
         self._close_search()
+        self._count_matches()
+        self._render_log_title()
         if event.value and log.current_match is None:
             self.notify(f"No match for {clean(event.value)}", severity="warning", markup=False)
 

@@ -21,6 +21,7 @@ class LocationBar(Static):
 
     crumbs: reactive[tuple[str, ...]] = reactive(tuple)
     badge: reactive[str] = reactive("")
+    _approvals: list = []
 
     def on_mount(self) -> None:
         app = self.app
@@ -29,21 +30,43 @@ class LocationBar(Static):
         self._on_approvals(feed.approvals if feed else [])
 
     def _on_approvals(self, approvals: list) -> None:
+        self._approvals = approvals
         count = len(approvals)
         self.badge = f"‖ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
 
     def render(self) -> Text:
-        text = Text("circletui", style="bold")
-        for crumb in self.crumbs:
-            text.append(" ▸ ", style="dim")
-            text.append(clean(crumb))
-        if self.badge:
-            pad = max(self.size.width - text.cell_len - len(self.badge) - 1, 1)
-            text.append(" " * pad)
-            text.append(self.badge, style="bold")
+        width = self.size.width or 80
+        badge = self.badge
+        crumbs = [_shorten(clean(c)) for c in self.crumbs]
+        text = self._line(crumbs, badge, width)
+        if text.cell_len > width and badge:
+            # Narrow: keep where you are, shorten the badge to its count.
+            badge = f"‖ {len(self._approvals)} (A)"
+            text = self._line(crumbs, badge, width)
         text.no_wrap = True
         text.overflow = "ellipsis"
+        text.truncate(width, overflow="ellipsis")
         return text
+
+    @staticmethod
+    def _line(crumbs: list[str], badge: str, width: int) -> Text:
+        text = Text("circletui", style="bold")
+        for crumb in crumbs:
+            text.append(" ▸ ", style="dim")
+            text.append(crumb)
+        if badge:
+            pad = max(width - text.cell_len - len(badge) - 1, 1)
+            text.append(" " * pad)
+            text.append(badge, style="bold")
+        return text
+
+
+def _shorten(crumb: str, limit: int = 40) -> str:
+    """Long crumbs (``circleci/<uuid>/<uuid> #12``) lose their middle, not their end."""
+    if len(crumb) <= limit:
+        return crumb
+    keep = (limit - 1) // 2
+    return crumb[:keep] + "…" + crumb[-(limit - 1 - keep):]
 
 
 class StatusLine(Static):
