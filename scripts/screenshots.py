@@ -64,16 +64,32 @@ async def job_list(pilot: Pilot) -> None:
 
 
 async def job(pilot: Pilot) -> None:
-    await to_workflow(pilot, status="failing")
+    """A failed test job of a still-running workflow: the first thing one opens after red."""
+    await settle(pilot)
+    world = pilot.app.simulator.world  # type: ignore[attr-defined]
+    lines = pilot.app.screen._lines  # type: ignore[attr-defined]
+    index, target = next(
+        (i, j) for i, ln in enumerate(lines) if ln.workflow
+        for j in world.jobs_of(ln.workflow.id) if j.status == "failed" and "test" in j.name
+    )
+    await pilot.press("g", *["j"] * index, "enter")
+    await settle(pilot)
     await pilot.press("v")
     await settle(pilot)
-    screen = pilot.app.screen
-    jobs = [j for j in screen.jobs if j.status == "failed"]  # type: ignore[attr-defined]
-    if jobs:
-        ids = screen.query_one("#job-list").rows  # type: ignore[attr-defined]
-        index = [str(k.value) for k in ids].index(jobs[0].id)
-        await pilot.press("home", *["down"] * index)
-    await pilot.press("enter")
+    rows = [str(k.value) for k in pilot.app.screen.query_one("#job-list").rows]  # type: ignore
+    await pilot.press("home", *["down"] * rows.index(target.id), "enter")
+    await settle(pilot)
+
+
+async def job_tests(pilot: Pilot) -> None:
+    await job(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def job_artifacts(pilot: Pilot) -> None:
+    await job(pilot)
+    await pilot.press("3")
     await settle(pilot)
 
 
@@ -101,6 +117,8 @@ SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "workflow-graph-approval": graph_approval,
     "workflow-list": job_list,
     "job": job,
+    "job-tests": job_tests,
+    "job-artifacts": job_artifacts,
     "approvals": approvals,
     "confirm-rerun": confirm,
     "help": help_screen,
