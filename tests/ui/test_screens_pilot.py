@@ -205,7 +205,9 @@ async def test_help_lists_the_keys_of_the_screen_it_was_opened_from():
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        described = {desc.split(" (")[0] for _, _, desc in app.screen.rows}
+        described = {desc.split(" (")[0] for _, _, desc, _ in app.screen.rows}
+        ids = {ident for _, _, _, ident in app.screen.rows}
+        assert {"rerun-failed", "approve", "toggle-view", "approvals"} <= ids
         assert {"Rerun failed", "Rerun all", "Approve", "Cancel workflow", "Cancel job",
                 "List/graph", "Back", "Quit", "Approvals", "Refresh"} <= described
         await pilot.press("escape")

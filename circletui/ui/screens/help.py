@@ -11,10 +11,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
-    """(where, keys, description) for every described binding active on ``screen``."""
+def binding_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
+    """(where, keys, description, binding id) for every described binding active on
+    ``screen``; the id is what ``[keymap]`` in the config file rebinds."""
     app = screen.app
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for active in screen.active_bindings.values():
         binding = active.binding
@@ -28,13 +29,13 @@ def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
         display = app.get_key_display(binding)
         if marker in seen:
             # One action on several keys (j and down): list the keys together.
-            for i, (w, keys, desc) in enumerate(rows):
-                if (w, desc) == (where, binding.description) and display not in keys:
-                    rows[i] = (w, f"{keys}, {display}", desc)
+            for i, (w, keys, desc, ident) in enumerate(rows):
+                if (w, desc) == (where, binding.description) and display not in keys.split(", "):
+                    rows[i] = (w, f"{keys}, {display}", desc, ident)
             continue
         seen.add(marker)
         suffix = "" if active.enabled else " (not available here)"
-        rows.append((where, display, binding.description + suffix))
+        rows.append((where, display, binding.description + suffix, binding.id or ""))
     order = {"Screen": 0}
     rows.sort(key=lambda r: (order.get(r[0], 1 if r[0] != "Global" else 2)))
     return rows
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", id="close-help"),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
         self.rows = rows
 
@@ -54,8 +55,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Does")
         table.add_column("Where", style="dim")
-        for where, keys, description in self.rows:
-            table.add_row(Text(keys), Text(description), Text(where))
+        # A str header would be read as markup, and "[keymap]" is not meant as a tag.
+        table.add_column(Text("Id (for [keymap])"), style="dim")
+        for where, keys, description, ident in self.rows:
+            table.add_row(Text(keys), Text(description), Text(where), Text(ident))
         with VerticalScroll(id="help-dialog"):
             yield Static(Text("Keys  (Escape closes; Ctrl+P searches every command)",
                               style="bold"), id="help-title")
