@@ -504,7 +504,7 @@ async def measure_pipelines_screen() -> None:
             ("poll answer, one status changed (another row)", per_op(other[0]), f"{other[1]:.0f}"),
             ("poll answer, the selected row's status changed", per_op(mine[0]), f"{mine[1]:.0f}"),
             (
-                "tick, 1 simulated second later (running durations)",
+                "tick, per second (ages and durations redrawn every 5 s)",
                 per_op(ticks),
                 f"{tick_updates:.0f}",
             ),

@@ -107,6 +107,7 @@ class PipelinesScreen(BaseScreen):
         self._by_key: dict[str, Line] = {}
         self._columns: tuple[str, ...] = ()
         self._render_scheduled = False
+        self._ticks = 0
         self._rendered: dict[str, dict[str, Text]] = {}
 
     def compose(self) -> ComposeResult:
@@ -344,9 +345,15 @@ class PipelinesScreen(BaseScreen):
         self.tui.set_scope(replace(scope, mine=not scope.mine))
         self.notify("Showing my pipelines" if not scope.mine else "Showing everyone's pipelines")
 
+    #: seconds between redraws of ages and running durations: any cell update repaints the
+    #: whole DataTable (about 50 ms of CPU, see benchmarks/bench_ui.py), too much every
+    #: second for an app left open all day
+    TICK_EVERY = 5
+
     def tick(self) -> None:
-        """Once a second: ages and running durations move on."""
-        if self._lines:
+        """Called once a second: every ``TICK_EVERY`` s, ages and running durations move on."""
+        self._ticks += 1
+        if self._lines and self._ticks % self.TICK_EVERY == 0:
             self._render_lines()
 
     def now(self) -> datetime:
