@@ -142,23 +142,28 @@ class PipelineFeed:
             PipelineRow(p, self._workflows.get(p.id) if not p.errors else ())
             for p in self._pipelines[: self.limit]
         ]
-        self.monitor.hint(
-            self.list_resource, Cadence.FAST if self._any_active() else Cadence.SLOW
-        )
-        self._on_rows(self.rows)
-
-    def _any_active(self) -> bool:
-        now = self._now() if self._now else None
+        any_active = False
         for row in self.rows:
             if row.workflows is None:
                 continue
-            if any(is_active(w.status) for w in row.workflows):
-                return True
-            created = row.pipeline.created_at
-            if not row.workflows and not row.pipeline.errors and now and created:
-                if now - created < YOUNG_PIPELINE:
-                    return True
-        return False
+            if self._is_setting_up(row):
+                # Its workflows are about to appear: look for them at the fast rate.
+                self.monitor.hint(PipelineWorkflows(row.pipeline.id), Cadence.FAST)
+                any_active = True
+            elif row.pipeline.id in self._subs:
+                self.monitor.hint(PipelineWorkflows(row.pipeline.id), None)
+            any_active = any_active or any(is_active(w.status) for w in row.workflows)
+        self.monitor.hint(self.list_resource, Cadence.FAST if any_active else Cadence.SLOW)
+        self._on_rows(self.rows)
+
+    def _is_setting_up(self, row: PipelineRow) -> bool:
+        """A young pipeline without workflows yet (just triggered, config being compiled)."""
+        created = row.pipeline.created_at
+        now = self._now() if self._now else None
+        return bool(
+            not row.workflows and not row.pipeline.errors and now and created
+            and now - created < YOUNG_PIPELINE
+        )
 
     def refresh_pipeline(self, pipeline_id: str) -> None:
         self.monitor.refresh(PipelineWorkflows(pipeline_id))

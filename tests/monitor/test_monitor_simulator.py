@@ -456,3 +456,37 @@ async def test_revoked_token_keeps_the_rows_and_recovers_when_the_fault_goes(rig
     assert health.state == "ok" and health.last_success == rig.sim_clock.now()
     assert isinstance(health.last_success, datetime)
     assert [row.pipeline.id for row in rig.feed.rows] == [row.pipeline.id for row in rows]
+
+
+async def test_a_new_pipeline_without_workflows_is_looked_at_fast():
+    """A just-triggered pipeline has no workflows for a moment: they must show up at the fast
+    rate, not after the slow one."""
+    from circletui.api import CircleCIClient, RetryPolicy
+    from circletui.monitor import Monitor, PipelineFeed, PipelineScope, PipelineWorkflows
+    from circletui.simulator import ManualClock, Simulator
+
+    sim = Simulator(seed=7, clock=ManualClock())
+    client = CircleCIClient(sim.token, "http://sim.test", transport=sim.transport(),
+                            retry=RetryPolicy(max_attempts=1))
+    t = [0.0]
+    monitor = Monitor(client, interval=5, slow_interval=60, clock=lambda: t[0],
+                      wall_clock=sim.clock.now)
+    rows = []
+    feed = PipelineFeed(monitor, PipelineScope(org="gh/acme"), rows.append, now=sim.clock.now)
+    feed.start()
+    await monitor.poll_due()
+    await monitor.poll_due()
+    created = sim.world.trigger_pipeline("gh/acme/web", branch="main")
+    monitor.refresh(feed.list_resource)
+    await monitor.poll_due()
+    await monitor.poll_due()
+    newest = rows[-1][0]
+    assert newest.pipeline.id == created.id and newest.workflows == ()
+    sim.clock.advance(5)
+    t[0] += 5
+    await monitor.poll_due()
+    assert monitor.next_due() <= t[0] + 5
+    newest = rows[-1][0]
+    assert newest.workflows, "its workflows appeared at the next fast poll"
+    assert PipelineWorkflows(created.id) in monitor.subscribed
+    await client.aclose()
