@@ -146,14 +146,15 @@ class PipelineFeed:
         for row in self.rows:
             if row.workflows is None:
                 continue
-            if self._is_setting_up(row):
+            setting_up = self._is_setting_up(row)
+            sub = self._subs.get(row.pipeline.id)
+            if sub is not None:
                 # Its workflows are about to appear: look for them at the fast rate.
-                self.monitor.hint(PipelineWorkflows(row.pipeline.id), Cadence.FAST)
-                any_active = True
-            elif row.pipeline.id in self._subs:
-                self.monitor.hint(PipelineWorkflows(row.pipeline.id), None)
-            any_active = any_active or any(is_active(w.status) for w in row.workflows)
-        self.monitor.hint(self.list_resource, Cadence.FAST if any_active else Cadence.SLOW)
+                sub.set_cadence(Cadence.FAST if setting_up else None)
+            any_active = (any_active or setting_up
+                          or any(is_active(w.status) for w in row.workflows))
+        if self._list_sub is not None:
+            self._list_sub.set_cadence(Cadence.FAST if any_active else Cadence.SLOW)
         self._on_rows(self.rows)
 
     def _is_setting_up(self, row: PipelineRow) -> bool:
@@ -207,7 +208,6 @@ class ApprovalFeed:
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
             if wid not in wanted:
-                self.monitor.hint(WorkflowJobs(wid), None)
                 self._subs.pop(wid).close()
                 self._jobs.pop(wid, None)
                 self._statuses.pop(wid, None)
@@ -221,9 +221,11 @@ class ApprovalFeed:
                 # Someone approved or canceled it (here or in the browser): look now.
                 self.monitor.refresh(resource)
             self._statuses[wid] = wf.status
-            # While a workflow waits for a person nothing in it moves, and its pipeline's
-            # workflow list (polled fast) shows when it does: its jobs can be polled slowly.
-            self.monitor.hint(resource, Cadence.SLOW if wf.status == "on_hold" else None)
+            # Looking for approvals needs no fast poll: the pipeline's workflow list (polled
+            # fast while anything runs) shows the workflow going on_hold or being approved,
+            # and the jobs are fetched at once then (above). A screen showing the same
+            # workflow still gets it fast: the fastest subscriber wins.
+            self._subs[wid].set_cadence(Cadence.SLOW)
         self._pipelines = {wid: p for wid, (p, _) in wanted.items()}
         self._emit()
 

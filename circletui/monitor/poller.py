@@ -75,6 +75,16 @@ class Subscription:
         self.on_value: ValueCallback = on_value
         self.on_error: ErrorCallback | None = on_error
         self.closed = False
+        # What this subscriber knows better than the resource: a feed that sees a pipeline
+        # being set up wants it FAST, one that only watches for approvals is content with SLOW.
+        self.cadence: Cadence | None = None
+
+    def set_cadence(self, cadence: Cadence | None) -> None:
+        """Ask for ``cadence`` (None: the resource's own). The fastest wish of all the
+        subscribers wins, so a slow background watcher never slows down a screen."""
+        if cadence != self.cadence:
+            self.cadence = cadence
+            self._monitor._rearm(self.resource)
 
     def close(self) -> None:
         if not self.closed:
@@ -98,7 +108,6 @@ class _Entry:
     due: float = 0.0
     in_flight: bool = False
     failures: int = 0
-    hint: Cadence | None = None
     error: CircleCIError | None = None
     # refresh() asked while a poll was in flight: that answer may predate an action, so
     # poll again as soon as it lands instead of waiting for the cadence.
@@ -167,22 +176,20 @@ class Monitor:
             # (a new subscriber must not start a second one) and a screen shown again gets
             # its data at once.
             entry.orphaned_at = self._clock()
-            entry.hint = None
+        else:
+            self._rearm(sub.resource)  # the one who wanted it fast may have gone
 
     def value(self, resource: Resource) -> Any:
         entry = self._entries.get(resource)
         return entry.value if entry and entry.has_value else None
 
-    def hint(self, resource: Resource, cadence: Cadence | None) -> None:
-        """Let a composite (a feed) raise or lower a resource's cadence from what it knows."""
+    def _rearm(self, resource: Resource) -> None:
         entry = self._entries.get(resource)
-        if entry is None or entry.hint == cadence:
-            return
-        entry.hint = cadence
         # A poll already due now (refresh(), or a refresh that came while the last poll was
-        # in flight) must not be pushed back by a hint given from that poll's own callbacks.
+        # in flight) must not be pushed back by a wish given from that poll's own callbacks.
         if (
-            entry.has_value
+            entry is not None
+            and entry.has_value
             and not entry.in_flight
             and entry.error is None
             and entry.due > self._clock()
@@ -239,14 +246,14 @@ class Monitor:
         self._poke()
 
     def _cadence_delay(self, entry: _Entry) -> float:
-        cadence = entry.resource.cadence(entry.value)
-        if entry.hint is not None and cadence is not Cadence.DONE:
-            cadence = entry.hint
+        own = entry.resource.cadence(entry.value)
+        if own is Cadence.DONE:
+            return math.inf  # nothing anyone wishes can change a finished resource
+        wishes = {sub.cadence or own for sub in entry.subscriptions} or {own}
+        cadence = Cadence.FAST if Cadence.FAST in wishes else Cadence.SLOW
         if cadence is Cadence.FAST:
             return self.interval
-        if cadence is Cadence.SLOW:
-            return self.slow_interval
-        return math.inf
+        return self.slow_interval
 
     def _take_due(self) -> list[_Entry]:
         now = self._clock()

@@ -221,14 +221,14 @@ async def test_not_found_is_local_to_the_resource(monitor, client, clock):
     assert client.calls.count("a") == 1, "a 404 is not asked again"
 
 
-async def test_hint_raises_cadence_but_not_for_done(monitor, client, clock):
+async def test_a_subscriber_can_ask_for_fast_but_not_for_done(monitor, client, clock):
     client.script("a", "finished")
     client.script("c", "done")
-    monitor.subscribe(Counter("a"), lambda v: None)
-    monitor.subscribe(Counter("c"), lambda v: None)
+    a = monitor.subscribe(Counter("a"), lambda v: None)
+    c = monitor.subscribe(Counter("c"), lambda v: None)
     await monitor.poll_due()
-    monitor.hint(Counter("a"), Cadence.FAST)
-    monitor.hint(Counter("c"), Cadence.FAST)
+    a.set_cadence(Cadence.FAST)
+    c.set_cadence(Cadence.FAST)
     assert monitor.next_due() == clock() + 5
     clock.advance(5)
     await monitor.poll_due()
@@ -317,3 +317,14 @@ async def test_unwatched_cache_is_evicted_after_a_while(monitor, client, clock):
     monitor.subscribe(Counter("c"), seen.append)
     assert seen == [], "evicted: the value is fetched afresh"
     assert await monitor.poll_due() == 1
+
+
+async def test_the_fastest_subscriber_wins_and_leaving_slows_it_down(monitor, client, clock):
+    client.script("a", "active")
+    screen = monitor.subscribe(Counter("a"), lambda v: None)
+    background = monitor.subscribe(Counter("a"), lambda v: None)
+    background.set_cadence(Cadence.SLOW)
+    await monitor.poll_due()
+    assert monitor.next_due() == clock() + 5, "the screen wants the resource's own FAST"
+    screen.close()
+    assert monitor.next_due() == clock() + 60, "only the slow watcher is left"
