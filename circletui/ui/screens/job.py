@@ -709,29 +709,35 @@ class JobScreen(BaseScreen):
     def _show_tests(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tests-pane").label = tests_label(self.tests, is_finished(self.status))
-        table = self.query_one("#tests", DataTable)
-        note = self.query_one("#tests-note", Static)
         tests = self.tests or ()
         # Failures first; otherwise the order CircleCI gave.
         ordered = sorted(tests, key=lambda t: not t.failed)
         self.ordered_tests = tuple(ordered)
-        text = self.tests_note or self._empty_note(tests, "test results")
-        note.update(Text(text, style="italic"))
-        note.display = bool(text)
-        table.display = bool(tests)
-        row = table.cursor_row
-        table.clear()
+        rows = []
         for test in ordered:
             status = "failed" if test.failed else _TEST_STATUS.get(test.result, "unknown")
             message = (test.message or "").strip().splitlines()
-            table.add_row(
+            rows.append((
                 status_text(status, self.app, with_label=False),
                 Text(run_time_text(test.run_time), justify="right"),
                 safe(test.name), safe(test.classname, "dim"), safe(test.file or ""),
                 safe(message[0] if message else "", "italic"),
-            )
-        if ordered:
-            table.move_cursor(row=min(max(row, 0), len(ordered) - 1))
+            ))
+        self._fill("tests", rows, self.tests_note or self._empty_note(tests, "test results"))
+
+    def _fill(self, name: str, rows: list[tuple[Text, ...]], note_text: str) -> None:
+        """Refill the ``#name`` table (keeping the cursor's row) and its ``#name-note``."""
+        table = self.query_one(f"#{name}", DataTable)
+        note = self.query_one(f"#{name}-note", Static)
+        note.update(Text(note_text, style="italic"))
+        note.display = bool(note_text)
+        table.display = bool(rows)
+        row = table.cursor_row
+        table.clear()
+        for cells in rows:
+            table.add_row(*cells)
+        if rows:
+            table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
     @on(DataTable.RowSelected, "#tests")
     def _test_selected(self, event: DataTable.RowSelected) -> None:
@@ -743,20 +749,13 @@ class JobScreen(BaseScreen):
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("artifacts-pane").label = artifacts_label(self.artifacts,
                                                                is_finished(self.status))
-        table = self.query_one("#artifacts", DataTable)
-        note = self.query_one("#artifacts-note", Static)
         artifacts = self.artifacts or ()
-        text = self.artifacts_note or self._empty_note(artifacts, "artifacts")
-        note.update(Text(text, style="italic"))
-        note.display = bool(text)
-        table.display = bool(artifacts)
-        row = table.cursor_row
-        table.clear()
-        for artifact in artifacts:
-            table.add_row(Text(str(artifact.node_index), justify="right"), safe(artifact.path),
-                          safe(artifact.url, "dim"))
-        if artifacts:
-            table.move_cursor(row=min(max(row, 0), len(artifacts) - 1))
+        rows = [
+            (Text(str(a.node_index), justify="right"), safe(a.path), safe(a.url, "dim"))
+            for a in artifacts
+        ]
+        self._fill("artifacts", rows,
+                   self.artifacts_note or self._empty_note(artifacts, "artifacts"))
 
     def _empty_note(self, items: tuple | None, what: str) -> str:
         """What an empty tests or artifacts tab says (nothing when it has rows)."""
