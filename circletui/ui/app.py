@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from circletui.api.client import CircleCIClient
+from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import CircleCIError
 from circletui.config import Settings
 from circletui.monitor import (
@@ -38,6 +38,11 @@ from circletui.ui.screens.approvals import ApprovalsScreen
 from circletui.ui.screens.help import HelpScreen, binding_rows
 from circletui.ui.screens.org_picker import OrgPickerScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
+
+#: How hard one poll tries: a quick second attempt for a blip, then the error goes to the
+#: monitor, which backs off (or waits as Retry-After says) and tells the status line, instead
+#: of one request sitting in retries for a minute while the screen looks fine.
+POLL_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_retry_after=5.0)
 
 #: the org the demo opens on: the simulated world's busiest
 DEMO_ORG = "gh/acme"
@@ -191,7 +196,8 @@ def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = Tr
 
     clock = clock or RealClock()
     simulator = Simulator(seed=seed, clock=clock, live=live, quirks="all")
-    client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport())
+    client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport(),
+                            retry=POLL_RETRY)
     return CircleTUI(replace(settings, host=DEMO_HOST), client, now=clock.now,
                      simulator=simulator)
 
@@ -200,7 +206,7 @@ def build_app(settings: Settings) -> CircleTUI:
     if settings.demo:
         return build_demo(settings)
     assert settings.token is not None
-    client = CircleCIClient(settings.token.reveal(), settings.host)
+    client = CircleCIClient(settings.token, settings.host, retry=POLL_RETRY)
     return CircleTUI(settings, client)
 
 
