@@ -26,7 +26,7 @@ async def settle(pilot: Pilot) -> None:
     app: CircleTUI = pilot.app  # type: ignore[assignment]
     for _ in range(400):
         await pilot.pause()
-        busy = [w for w in app.workers if w.group != "monitor" and w.is_running]
+        busy = [w for w in app.workers if w.group != "monitor" and not w.is_finished]
         if app.monitor.idle and (not busy or isinstance(app.screen, ModalScreen)):
             await pilot.pause()
             return

@@ -192,8 +192,8 @@ class ApprovalFeed:
         self.monitor = monitor
         self._on_approvals = on_approvals
         self._subs: dict[str, Subscription] = {}
-        self._jobs: dict[str, tuple[Workflow, tuple[Job, ...]]] = {}
-        self._pipelines: dict[str, Pipeline] = {}
+        self._jobs: dict[str, tuple[Job, ...]] = {}
+        self._wanted: dict[str, tuple[Pipeline, Workflow]] = {}
         self._statuses: dict[str, str] = {}
         self.approvals: list[PendingApproval] = []
 
@@ -226,19 +226,19 @@ class ApprovalFeed:
             # and the jobs are fetched at once then (above). A screen showing the same
             # workflow still gets it fast: the fastest subscriber wins.
             self._subs[wid].set_cadence(Cadence.SLOW)
-        self._pipelines = {wid: p for wid, (p, _) in wanted.items()}
+        self._wanted = wanted
         self._emit()
 
-    def _on_jobs(self, workflow_id: str, value: tuple[Workflow, tuple[Job, ...]]) -> None:
-        self._jobs[workflow_id] = value
+    def _on_jobs(self, workflow_id: str, jobs: tuple[Job, ...]) -> None:
+        self._jobs[workflow_id] = jobs
         self._emit()
 
     def _emit(self) -> None:
         approvals = []
-        for wid, (workflow, jobs) in self._jobs.items():
-            pipeline = self._pipelines.get(wid)
-            if pipeline is None:
+        for wid, jobs in self._jobs.items():
+            if wid not in self._wanted:
                 continue
+            pipeline, workflow = self._wanted[wid]
             for job in jobs:
                 if job.is_approval and job.status == "on_hold":
                     approvals.append(PendingApproval(pipeline, workflow, job))

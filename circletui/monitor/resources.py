@@ -131,26 +131,34 @@ class PipelineWorkflows(Resource):
 
 @dataclass(frozen=True, slots=True)
 class WorkflowJobs(Resource):
-    """A workflow and its jobs, fetched together: the graph needs both."""
+    """A workflow's jobs: the nodes of its graph.
+
+    The workflow itself (status, times) is not fetched here: it is in its pipeline's workflow
+    list, which the pipelines feed polls anyway and the screens subscribe to as well; that
+    saves a ``GET /workflow/{id}`` on every poll of an open graph.
+    """
 
     workflow_id: str
     label = "jobs"
 
-    async def fetch(self, client: CircleCIClient) -> tuple[Workflow, tuple[Job, ...]]:
-        workflow = await client.get_workflow(self.workflow_id)
+    async def fetch(self, client: CircleCIClient) -> tuple[Job, ...]:
         jobs = await collect(
             lambda tok: client.list_workflow_jobs(self.workflow_id, page_token=tok),
             max_pages=20,
         )
-        return workflow, tuple(j for j in jobs if j.id)
+        return tuple(j for j in jobs if j.id)
 
-    def cadence(self, value: tuple[Workflow, tuple[Job, ...]]) -> Cadence:
-        workflow, _jobs = value
-        # The workflow's status is the authority: jobs downstream of a failure may stay
-        # "blocked" for ever in a finished workflow.
-        if is_active(workflow.status):
+    def cadence(self, value: tuple[Job, ...]) -> Cadence:
+        if any(is_moving(job.status) for job in value):
             return Cadence.FAST
-        return Cadence.DONE
+        # Nothing runs, waits in a queue or waits for approval: the workflow has finished
+        # (jobs downstream of a failure may stay "blocked" for ever), or it has no jobs yet.
+        return Cadence.DONE if value else Cadence.SLOW
+
+
+def is_moving(status: str) -> bool:
+    """A job that will change without anyone acting on the workflow... or an approval."""
+    return is_active(status) and status != "blocked"
 
 
 @dataclass(frozen=True, slots=True)

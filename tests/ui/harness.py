@@ -54,7 +54,7 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
     app: CircleTUI = pilot.app  # type: ignore[assignment]
     for _ in range(rounds):
         await pilot.pause()
-        busy = [w for w in app.workers if w.group != "monitor" and w.is_running]
+        busy = [w for w in app.workers if w.group != "monitor" and not w.is_finished]
         # An action waiting for its confirmation is waiting for the user, not for us.
         waiting_for_user = isinstance(app.screen, ModalScreen | OrgPickerScreen)
         if app.monitor.idle and (not busy or waiting_for_user):
@@ -62,3 +62,23 @@ async def settle(pilot: Pilot, rounds: int = 200) -> None:
             await pilot.pause()
             return
     raise AssertionError("the app did not settle")
+
+
+async def confirm(pilot: Pilot, key: str, answer: str = "y", *, wait: bool = True) -> None:
+    """Press an action's key, wait for its confirmation dialog, answer it.
+
+    Pressing both keys at once races the worker that opens the dialog: on a busy machine the
+    answer would reach the screen below (where ``y`` copies a URL) instead of the dialog.
+    """
+    from circletui.ui.screens.confirm import ConfirmScreen
+
+    await pilot.press(key)
+    for _ in range(200):
+        if isinstance(pilot.app.screen, ConfirmScreen):
+            break
+        await pilot.pause()
+    else:
+        raise AssertionError(f"{key!r} opened no confirmation")
+    await pilot.press(answer)
+    if wait:
+        await settle(pilot)

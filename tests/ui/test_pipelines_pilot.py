@@ -13,7 +13,7 @@ from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
-from .harness import make_app, make_simulator, settle
+from .harness import confirm, make_app, make_simulator, settle
 
 
 def rows(app) -> list[str]:
@@ -120,7 +120,7 @@ async def test_cancel_running_workflow():
         running = next(ln.workflow for ln in app.screen._lines
                        if ln.workflow and ln.workflow.status in ("running", "failing"))
         await select_workflow(pilot, running.id)
-        await pilot.press("c", "y")
+        await confirm(pilot, "c")
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{running.id}/cancel$")) == 1
         line = next(ln for ln in app.screen._lines if ln.workflow and ln.workflow.id == running.id)
@@ -166,7 +166,7 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.server_error(500, method="POST")
-        await pilot.press("r", "y")
+        await confirm(pilot, "r")
         await settle(pilot)
         assert len(sim.requests_matching("POST", r"/rerun$")) == 1
         assert any("Rerun failed (500)" in note for note in app.notes)
@@ -181,9 +181,9 @@ async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing(
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.latency(2, method="POST", count=1)
-        await pilot.press("r", "y")
+        await confirm(pilot, "r", wait=False)
         await pilot.pause()
-        await pilot.press("r", "y")
+        await confirm(pilot, "r", wait=False)
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{failed.id}/rerun$")) == 1
         assert any("already sent" in note for note in app.notes)

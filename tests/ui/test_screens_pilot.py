@@ -14,7 +14,7 @@ from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.location import LocationBar
 
-from .harness import make_app, make_simulator, settle
+from .harness import confirm, make_app, make_simulator, settle
 from .test_pipelines_pilot import select_workflow
 
 
@@ -139,7 +139,7 @@ async def test_cancel_a_running_job_from_the_graph():
         running = next(j for j in graph.jobs if j.status == "running")
         graph.selected_id = running.id
         await settle(pilot)
-        await pilot.press("x", "y")
+        await confirm(pilot, "x")
         await settle(pilot)
         sent = sim.requests_matching("POST", r"/job/\d+/cancel$")
         assert [r.path for r in sent] == [
@@ -161,7 +161,7 @@ async def test_approval_job_screen_uses_the_job_list():
         assert "no job details" in app.screen.details_note
         # CircleCI answers 404 for approval jobs: the app does not even ask.
         assert sim.requests_matching("GET", r"/job/\d+$") == []
-        await pilot.press("a", "y")
+        await confirm(pilot, "a")
         await settle(pilot)
         assert len(sim.requests_matching("POST", rf"/approve/{approval.id}$")) == 1
 

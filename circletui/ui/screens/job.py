@@ -49,6 +49,7 @@ from circletui.monitor import (
     JobDetailsResource,
     JobTests,
     OutputSnapshot,
+    PipelineWorkflows,
     StepOutput,
     WorkflowJobs,
     supports_v1,
@@ -259,7 +260,7 @@ class JobScreen(BaseScreen):
         return self.details.status if self.details else self.job.status
 
     def resources(self) -> list:
-        resources: list = [WorkflowJobs(self.workflow.id)]
+        resources: list = [WorkflowJobs(self.workflow.id), PipelineWorkflows(self.pipeline.id)]
         number = self.job.job_number
         if self.job.is_approval or number is None:
             return resources
@@ -279,9 +280,11 @@ class JobScreen(BaseScreen):
             self.resubscribe()
 
     def show(self, resource, value) -> None:
-        if isinstance(resource, WorkflowJobs):
-            self.workflow, jobs = value
-            job = next((j for j in jobs if j.id == self.job.id), None)
+        if isinstance(resource, PipelineWorkflows):
+            self.workflow = next((w for w in value if w.id == self.workflow.id), self.workflow)
+            self._render_all()
+        elif isinstance(resource, WorkflowJobs):
+            job = next((j for j in value if j.id == self.job.id), None)
             if job is not None:
                 number_appeared = self.job.job_number is None and job.job_number is not None
                 self.job = job

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from circletui.api.models import Job, Pipeline, Workflow
-from circletui.monitor import WorkflowJobs
+from circletui.monitor import PipelineWorkflows, Resource, WorkflowJobs
 from circletui.timefmt import elapsed, format_duration
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
@@ -65,15 +65,17 @@ class WorkflowScreen(BaseScreen):
         p = self.pipeline
         return [f"{p.project_slug} #{p.number}", self.workflow.name]
 
-    def resources(self) -> list[WorkflowJobs]:
-        return [WorkflowJobs(self.workflow.id)]
+    def resources(self) -> list[Resource]:
+        # The jobs, and the pipeline's workflow list for this workflow's own status.
+        return [WorkflowJobs(self.workflow.id), PipelineWorkflows(self.pipeline.id)]
 
     def show(self, resource, value) -> None:
-        workflow, jobs = value
-        self.workflow = workflow
-        self.jobs = jobs
-        self.query_one(JobGraph).set_jobs(jobs, now=self.tui.now())
-        self._fill_list()
+        if isinstance(resource, PipelineWorkflows):
+            self.workflow = next((w for w in value if w.id == self.workflow.id), self.workflow)
+        else:
+            self.jobs = value
+            self.query_one(JobGraph).set_jobs(value, now=self.tui.now())
+            self._fill_list()
         self._show_summary()
         self.update_location()
         self.selection_changed()
