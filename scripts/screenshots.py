@@ -12,24 +12,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.screen import ModalScreen
 
 from circletui.config import Settings
 from circletui.simulator import ManualClock
-from circletui.ui.app import CircleTUI, build_demo
+from circletui.ui.app import build_demo
+from circletui.ui.settle import settle
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SEED = 7
-
-
-async def settle(pilot: Pilot) -> None:
-    app: CircleTUI = pilot.app  # type: ignore[assignment]
-    for _ in range(400):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "monitor" and not w.is_finished]
-        if app.monitor.idle and (not busy or isinstance(app.screen, ModalScreen)):
-            await pilot.pause()
-            return
 
 
 async def to_workflow(pilot: Pilot, status: str | None = None, name: str | None = None) -> None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual.pilot import Pilot
-from textual.screen import ModalScreen
 
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.config import Settings
 from circletui.secret import Secret
 from circletui.simulator import ManualClock, Simulator
 from circletui.ui.app import CircleTUI
-from circletui.ui.screens.org_picker import OrgPickerScreen
+from circletui.ui.settle import settle
 
 HOST = "http://circleci.test"
 SEED = 7
@@ -47,21 +46,6 @@ def record_notifications(app: CircleTUI) -> None:
         return original(message, *args, **kwargs)
 
     app.notify = notify  # type: ignore[method-assign]
-
-
-async def settle(pilot: Pilot, rounds: int = 200) -> None:
-    """Wait until the monitor is idle and no action is running: no sleeps, no guessing."""
-    app: CircleTUI = pilot.app  # type: ignore[assignment]
-    for _ in range(rounds):
-        await pilot.pause()
-        busy = [w for w in app.workers if w.group != "monitor" and not w.is_finished]
-        # An action waiting for its confirmation is waiting for the user, not for us.
-        waiting_for_user = isinstance(app.screen, ModalScreen | OrgPickerScreen)
-        if app.monitor.idle and (not busy or waiting_for_user):
-            await pilot.pause()
-            await pilot.pause()
-            return
-    raise AssertionError("the app did not settle")
 
 
 async def confirm(pilot: Pilot, key: str, answer: str = "y", *, wait: bool = True) -> None:

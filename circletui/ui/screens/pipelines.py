@@ -8,7 +8,6 @@ and "failed or on hold only".
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -125,9 +124,6 @@ class PipelinesScreen(BaseScreen):
         if self.tui.feed is not None:
             self._on_rows(self.tui.feed.rows, loaded=bool(self.tui.feed.rows))
         table.focus()
-
-    def location(self) -> list[str]:
-        return []
 
     # -- columns adapt to the width: at 80 columns the actor and project go ------------------
 
@@ -355,6 +351,3 @@ class PipelinesScreen(BaseScreen):
         self._ticks += 1
         if self._lines and self._ticks % self.TICK_EVERY == 0:
             self._render_lines()
-
-    def now(self) -> datetime:
-        return self.tui.now()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -73,10 +72,6 @@ class StatusLine(Static):
     """One line: fresh and fine, or what is wrong, when it is retried and how old the data is."""
 
     health: reactive[Health] = reactive(Health, always_update=True)
-
-    def __init__(self, *, now: Callable[[], datetime] | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._now = now
 
     def on_mount(self) -> None:
         self.app.health_signal.subscribe(self, self._on_health)  # type: ignore[attr-defined]
