@@ -23,9 +23,30 @@ if TYPE_CHECKING:
 
 
 class Cadence(enum.Enum):
+    """How often a resource is worth polling, fastest first.
+
+    ``FAST`` is the ``--interval`` (something runs), ``SLOW`` the slow interval (finished, but
+    a rerun could still change it), ``RARE`` and ``DORMANT`` are for finished things that
+    have been finished a while (every 5 and 15 minutes, never faster than ``SLOW``), ``DONE``
+    never again unless someone acts on it.
+    """
+
     FAST = "fast"
     SLOW = "slow"
+    RARE = "rare"
+    DORMANT = "dormant"
     DONE = "done"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_most(self, other: Cadence) -> Cadence:
+        """This cadence, slowed down to ``other`` if it is faster than that."""
+        return self if self.rank >= other.rank else other
+
+
+_RANK = {cadence: rank for rank, cadence in enumerate(Cadence)}
 
 
 @dataclass(frozen=True, slots=True)
