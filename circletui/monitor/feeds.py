@@ -100,6 +100,7 @@ class PipelineFeed:
         self._subs: dict[str, Subscription] = {}
         self._list_sub: Subscription | None = None
         self.rows: list[PipelineRow] = []
+        self.background = False
 
     @property
     def list_resource(self) -> PipelineList:
@@ -109,6 +110,15 @@ class PipelineFeed:
         self._list_sub = self.monitor.subscribe(
             self.list_resource, self._on_pipelines, self._on_error
         )
+        self._list_sub.set_background(self.background)
+
+    def set_background(self, background: bool) -> None:
+        """Nobody looks at the list (another screen is in front): poll it and its pipelines'
+        workflows at the slow rate at most; back in front, what is running is fresh at once."""
+        self.background = background
+        for sub in [self._list_sub, *self._subs.values()]:
+            if sub is not None:
+                sub.set_background(background)
 
     def close(self) -> None:
         if self._list_sub:
@@ -127,10 +137,11 @@ class PipelineFeed:
                 self._workflows.pop(pid, None)
         for p in pipelines[: self.limit]:
             if p.id not in self._subs and not p.errors:
-                self._subs[p.id] = self.monitor.subscribe(
+                sub = self._subs[p.id] = self.monitor.subscribe(
                     PipelineWorkflows(p.id),
                     lambda wfs, pid=p.id: self._on_workflows(pid, wfs),
                 )
+                sub.set_background(self.background)
         self._emit()
 
     def _on_workflows(self, pipeline_id: str, workflows: tuple[Workflow, ...]) -> None:
@@ -149,13 +160,22 @@ class PipelineFeed:
             setting_up = self._is_setting_up(row)
             sub = self._subs.get(row.pipeline.id)
             if sub is not None:
-                # Its workflows are about to appear: look for them at the fast rate.
-                sub.set_cadence(Cadence.FAST if setting_up else None)
+                sub.set_cadence(self._wish(row, setting_up))
             any_active = (any_active or setting_up
                           or any(is_active(w.status) for w in row.workflows))
         if self._list_sub is not None:
             self._list_sub.set_cadence(Cadence.FAST if any_active else Cadence.SLOW)
         self._on_rows(self.rows)
+
+    @staticmethod
+    def _wish(row: PipelineRow, setting_up: bool) -> Cadence | None:
+        if setting_up:
+            return Cadence.FAST  # its workflows are about to appear: look for them fast
+        if not row.workflows:
+            # Old enough to have had its workflows set up and it has none (a config that
+            # filtered everything out): nothing will come; a rerun needs a workflow.
+            return Cadence.DORMANT
+        return None  # the workflows' own cadence: fast while running, rarer as they age
 
     def _is_setting_up(self, row: PipelineRow) -> bool:
         """A young pipeline without workflows yet (just triggered, config being compiled)."""

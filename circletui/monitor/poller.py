@@ -95,7 +95,7 @@ class Subscription:
     @property
     def wish(self) -> Cadence:
         """What this subscriber asks for, given the resource's own cadence for its value."""
-        own = self.resource.cadence(self._monitor.value(self.resource))
+        own = self._monitor.own_cadence(self.resource)
         wish = self.cadence or own
         return wish.at_most(Cadence.SLOW) if self.background else wish
 
@@ -282,10 +282,14 @@ class Monitor:
         entry.due = self._clock() + delay
         self._poke()
 
+    def own_cadence(self, resource: Resource) -> Cadence:
+        """What ``resource``'s latest value says about how often to poll it."""
+        return resource.cadence_at(self.value(resource), self._wall_clock())
+
     def cadence_of(self, resource: Resource) -> Cadence:
         """The cadence ``resource`` is polled at now: the fastest of its subscribers' wishes."""
         entry = self._entries.get(resource)
-        own = resource.cadence(entry.value if entry else None)
+        own = self.own_cadence(resource)
         if own is Cadence.DONE:
             return own  # nothing anyone wishes can change a finished resource
         wishes = [sub.wish for sub in entry.subscriptions] if entry else []

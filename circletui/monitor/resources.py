@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from circletui.api.models import Job, JobDetails, Pipeline, Workflow
@@ -81,6 +82,15 @@ class Resource:
     def cadence(self, value: Any) -> Cadence:
         return Cadence.SLOW
 
+    def cadence_at(self, value: Any, now: datetime) -> Cadence:
+        """The cadence at wall-clock time ``now``: for what matters less the older it gets."""
+        return self.cadence(value)
+
+
+#: finished less than this long ago: checked for reruns at the slow interval...
+RECENTLY_FINISHED = timedelta(minutes=10)
+#: ...then every 5 minutes (RARE) until this old, every 15 (DORMANT) after
+FINISHED_A_WHILE = timedelta(hours=1)
 
 #: how many pipelines a list poll asks for: the first page (20 at CircleCI) is a screenful.
 PIPELINE_PAGE_LIMIT = 1
@@ -148,6 +158,19 @@ class PipelineWorkflows(Resource):
             return Cadence.FAST
         # Finished: only a rerun or a new workflow can change it, so check it rarely.
         return Cadence.SLOW
+
+    def cadence_at(self, value: Sequence[Workflow], now: datetime) -> Cadence:
+        cadence = self.cadence(value)
+        finished = max((w.stopped_at for w in value if w.stopped_at), default=None)
+        if cadence is not Cadence.SLOW or finished is None:
+            return cadence
+        # A rerun is likeliest right after a failure, from the browser as from here (an action
+        # sent from circletui refreshes it at once anyway): the longer ago it finished, the
+        # less often it is checked.
+        age = now - finished
+        if age < RECENTLY_FINISHED:
+            return Cadence.SLOW
+        return Cadence.RARE if age < FINISHED_A_WHILE else Cadence.DORMANT
 
 
 @dataclass(frozen=True, slots=True)
