@@ -215,6 +215,10 @@ class ApprovalFeed:
         self._jobs: dict[str, tuple[Job, ...]] = {}
         self._wanted: dict[str, tuple[Pipeline, Workflow]] = {}
         self._statuses: dict[str, str] = {}
+        # Workflows whose jobs hold no approval that can still come to wait: a workflow's
+        # jobs are fixed when it starts (a rerun is a new workflow), and an approval only
+        # moves on (blocked, on hold, then approved or not run), so they are not polled again.
+        self._settled: set[str] = set()
         self.approvals: list[PendingApproval] = []
 
     def update(self, rows: list[PipelineRow]) -> None:
@@ -227,11 +231,14 @@ class ApprovalFeed:
                 if wf.status in HOLDING:
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
-            if wid not in wanted:
+            if wid not in wanted or wid in self._settled:
                 self._subs.pop(wid).close()
                 self._jobs.pop(wid, None)
                 self._statuses.pop(wid, None)
+        self._settled &= set(wanted)
         for wid, (_, wf) in wanted.items():
+            if wid in self._settled:
+                continue
             resource = WorkflowJobs(wid)
             if wid not in self._subs:
                 self._subs[wid] = self.monitor.subscribe(
@@ -243,14 +250,22 @@ class ApprovalFeed:
             self._statuses[wid] = wf.status
             # Looking for approvals needs no fast poll: the pipeline's workflow list (polled
             # fast while anything runs) shows the workflow going on_hold or being approved,
-            # and the jobs are fetched at once then (above). A screen showing the same
-            # workflow still gets it fast: the fastest subscriber wins.
-            self._subs[wid].set_cadence(Cadence.SLOW)
+            # and the jobs are fetched at once then (above). Once on hold, nothing else in
+            # it moves until its status does, so its jobs are not polled at all; a running
+            # one is looked at once a minute for an approval coming up on one branch. A
+            # screen showing the same workflow still gets it fast: the fastest wins.
+            holding = wf.status == "on_hold"
+            self._subs[wid].set_cadence(Cadence.DONE if holding else Cadence.SLOW)
         self._wanted = wanted
         self._emit()
 
     def _on_jobs(self, workflow_id: str, jobs: tuple[Job, ...]) -> None:
         self._jobs[workflow_id] = jobs
+        if not any(job.is_approval and is_active(job.status) for job in jobs):
+            self._settled.add(workflow_id)
+            sub = self._subs.pop(workflow_id, None)
+            if sub is not None:
+                sub.close()
         self._emit()
 
     def _emit(self) -> None:

@@ -183,7 +183,7 @@ class Monitor:
         if entry is None:
             entry = self._entries[resource] = _Entry(resource=resource, due=self._clock())
         entry.orphaned_at = None
-        self._poke()
+        self.wake()
         sub = Subscription(self, resource, on_value, on_error)
         entry.subscriptions.append(sub)
         # A cached value may have been armed for a slower watcher (the approvals feed polls a
@@ -231,7 +231,7 @@ class Monitor:
             and entry.due > now
         ):
             entry.due = max(now, entry.fetched_at + self._cadence_delay(entry))
-            self._poke()
+            self.wake()
 
     @property
     def subscribed(self) -> list[Resource]:
@@ -266,13 +266,14 @@ class Monitor:
             entry.due = now
             entry.failures = 0
             entry.dirty = entry.in_flight
-        self._poke()
+        self.wake()
 
     def refresh_where(self, predicate: Callable[[Resource], bool]) -> None:
         for resource in [r for r, e in self._entries.items() if e.watched and predicate(r)]:
             self.refresh(resource)
 
-    def _poke(self) -> None:
+    def wake(self) -> None:
+        """Look again at what is due: the clock moved, or something changed outside."""
         self._wake.set()
 
     def _arm(self, entry: _Entry, delay: float) -> None:
@@ -280,7 +281,7 @@ class Monitor:
             entry.dirty = False
             delay = 0.0
         entry.due = self._clock() + delay
-        self._poke()
+        self.wake()
 
     def own_cadence(self, resource: Resource) -> Cadence:
         """What ``resource``'s latest value says about how often to poll it."""
@@ -419,7 +420,7 @@ class Monitor:
                 return  # unsubscribed while in flight
             self._on_success(entry, value)
         finally:
-            self._poke()
+            self.wake()
 
     def _on_success(self, entry: _Entry, value: Any) -> None:
         changed = not entry.has_value or value != entry.value

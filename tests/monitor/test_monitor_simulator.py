@@ -425,6 +425,30 @@ async def test_approval_feed_lists_exactly_the_on_hold_approvals_and_drops_an_ap
     assert row.status == "running"
 
 
+async def test_approvals_are_looked_for_only_where_one_can_still_come_to_wait(rig: Rig) -> None:
+    rig.start_feed(approvals=True)
+    await rig.settle()
+    holding = {wf.id: wf for row in rig.feed.rows for wf in row.workflows or ()
+               if wf.status in ("on_hold", "failing", "running")}
+    pending = {wid for wid in holding
+               if any(j.type == "approval" and j.status in ("blocked", "on_hold")
+                      for j in rig.world.jobs_of(wid))}
+    running_with_pending = {wid for wid in pending if holding[wid].status != "on_hold"}
+    assert set(holding) - pending, "some running workflows have no approval to wait for"
+    assert running_with_pending and pending - running_with_pending
+    # Five minutes: each workflow that could hold one had its jobs fetched once at the
+    # start; after that only running ones with an approval still to come, once a minute.
+    requests = []
+    for _ in range(60):
+        requests += await rig.tick()
+    jobs = Counter(path.split("/")[4] for _, path, _ in requests if path.endswith("/job"))
+    assert jobs, "running workflows with an approval to come are still watched"
+    assert not set(jobs) & (set(holding) - pending), "no approval in it: never again"
+    assert not set(jobs) & (pending - running_with_pending), "on hold: not until it moves"
+    assert all(count <= 6 for count in jobs.values())
+    assert feed_approvals(rig) == world_approvals(rig)
+
+
 async def test_rerun_from_failed_sends_one_post_and_the_new_workflow_shows_at_once(
     rig: Rig,
 ) -> None:
