@@ -520,6 +520,44 @@ CASES: list[tuple[str, Callable, str, str, dict, Any, int, Any, Callable[[Any], 
         None,
         200,
         {
+            "flaky_tests": [
+                {
+                    "test_name": "t1",
+                    "classname": None,
+                    "job_name": "test",
+                    "workflow_name": "build",
+                    "times_flaked": 3,
+                    "job_number": "155",
+                }
+            ],
+            "total_flaky_tests": 7.0,
+        },
+        lambda r: (
+            r
+            == (
+                [
+                    FlakyTest(
+                        test_name="t1",
+                        classname=None,
+                        job_name="test",
+                        workflow_name="build",
+                        times_flaked=3,
+                        job_number=155,
+                    )
+                ],
+                7,
+            )
+        ),
+    ),
+    (
+        "get_flaky_tests (the documented kebab-case keys)",
+        lambda c: c.get_flaky_tests(SLUG),
+        "GET",
+        "/api/v2/insights/gh/acme/api/flaky-tests",
+        {},
+        None,
+        200,
+        {
             "flaky-tests": [
                 {
                     "test-name": "t1",

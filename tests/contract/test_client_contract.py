@@ -258,7 +258,10 @@ async def workflow_job_and_insight_reads(ctx: Ctx) -> None:
     everywhere = await client.get_workflow_summary(API, "build-and-test", all_branches=True)
     assert everywhere.total_runs > summary.total_runs
     flaky, total = await client.get_flaky_tests(API)
-    assert total == len(flaky)
+    assert flaky and total == len(flaky)
+    # Live CircleCI's snake_case keys, accepted by the validator as a documented divergence.
+    _, raw = ctx.transport.bodies[-1]
+    assert set(raw) == {"flaky_tests", "total_flaky_tests"}
 
 
 WORKFLOW_JOB_AND_INSIGHT_READS = {
@@ -589,6 +592,21 @@ async def test_quirk_plain_text_429(quirky) -> None:
     assert delays == [3.0]
 
 
+async def test_quirk_kebab_case_flaky_tests(quirky) -> None:
+    sim, _, client, recorder, _ = quirky
+    path = f"/api/v2/insights/{API}/flaky-tests"
+    flaky, total = await client.get_flaky_tests(API)
+    raw = raw_answer(recorder, path)
+    assert set(raw) == {"flaky-tests", "total-flaky-tests"}
+    assert "test-name" in raw["flaky-tests"][0] and "test_name" not in raw["flaky-tests"][0]
+    assert flaky and total == len(flaky)
+    assert {t.job_number for t in flaky} == {item["job-number"] for item in raw["flaky-tests"]}
+    # Without the quirk: live CircleCI's snake_case, read into the same tests.
+    sim.quirks.discard("kebab_case_flaky_tests")
+    assert await client.get_flaky_tests(API) == (flaky, total)
+    assert set(raw_answer(recorder, path)) == {"flaky_tests", "total_flaky_tests"}
+
+
 QUIRK_TESTS = {
     "null_started_at": test_quirk_null_started_at,
     "omit_last_page_token": test_quirk_omit_last_page_token,
@@ -597,6 +615,7 @@ QUIRK_TESTS = {
     "unknown_enum_values": test_quirk_unknown_enum_values,
     "no_project_id": test_quirk_no_project_id,
     "plain_text_429": test_quirk_plain_text_429,
+    "kebab_case_flaky_tests": test_quirk_kebab_case_flaky_tests,
 }
 
 
