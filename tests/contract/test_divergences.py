@@ -5,6 +5,7 @@ and nothing else."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -257,3 +258,10 @@ async def test_an_undocumented_divergence_fails_validation(sim: Simulator) -> No
                 answer(response, change),
                 accept=EVERYTHING,
             )
+
+
+def test_the_readme_names_every_quirk_and_the_list() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, text in QUIRKS.items():
+        assert f"| `{name}` | {text} |" in readme, name
+    assert "circletui/simulator/divergences.py" in readme
