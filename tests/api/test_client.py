@@ -45,6 +45,7 @@ from circletui.api import (
     collect,
     paginate,
 )
+from circletui.simulator.divergences import DIVERGENCES
 
 TOKEN = "CCIPAT_Zq8kTestToken_0123456789abcdef0123456789abcdef01234567"
 SLUG = "gh/acme/api"
@@ -1188,9 +1189,15 @@ OPERATIONS = {
     "get_workflow_summary": "getWorkflowSummary",
     "get_flaky_tests": "getFlakyTests",
 }
-# The spec's envelope has next_page_token on these but declares no page-token parameter
-# (notes §5.6); CircleCI's own clients send it anyway.
-UNDECLARED_PAGE_TOKEN = {"listWorkflowJobs", "getJobArtifacts", "getTests"}
+# The spec's envelope has next_page_token on these but declares no page-token parameter;
+# live CircleCI pages them (a documented divergence).
+UNDECLARED_PAGE_TOKEN = {
+    operation
+    for divergence in DIVERGENCES
+    if divergence.name == "undeclared_page_token"
+    for relaxation in divergence.accepts
+    for operation in relaxation.operations
+}
 
 
 def spec_operation(operation_id: str) -> tuple[str, str, dict[str, Any]]:

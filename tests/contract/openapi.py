@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
@@ -134,8 +135,11 @@ KINDS = frozenset(
         "open_enum",
         "snake_case_keys",
         "plain_text_status",
+        "page_token_parameter",
     }
 )
+
+PAGE_TOKEN = {"name": "page-token", "in": "query", "required": False, "schema": {"type": "string"}}
 
 
 def _apply(spec: dict[str, Any], relaxation: Relaxation) -> None:
@@ -152,6 +156,10 @@ def _apply(spec: dict[str, Any], relaxation: Relaxation) -> None:
     matched = False
     for operation_id, operation in _operations(spec):
         if not every and operation_id not in relaxation.operations:
+            continue
+        if kind == "page_token_parameter":
+            operation["parameters"] = [*operation.get("parameters", []), dict(PAGE_TOKEN)]
+            matched = True
             continue
         for content, _ in _success_schemas(operation):
             if kind == "snake_case_keys":
@@ -251,6 +259,55 @@ class _Response:
 # -- validation -----------------------------------------------------------------------------------
 
 
+class UndeclaredQueryParameter(ValueError):
+    """A request sent a query parameter its operation does not declare.
+
+    openapi-core ignores such parameters; a client sending one relies on behaviour the
+    document does not promise, so it is a divergence like any other.
+    """
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A spec path template as a regex over request paths (slugs escaped, as `spec_path`)."""
+    parts = re.split(r"(\{[^}]+\})", template)
+    body = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+    return re.compile("^" + re.escape(API_PREFIX) + body + "$")
+
+
+@lru_cache(maxsize=16)
+def _declared_queries(accept: frozenset[str]) -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """(path pattern, method, query parameter names) of every operation, the most literal
+    templates first, so `/pipeline/continue` is not taken for `/pipeline/{id}`."""
+    spec = load_spec(accept)
+    by_query_auth = frozenset(
+        scheme["name"]
+        for scheme in spec["components"]["securitySchemes"].values()
+        if scheme.get("in") == "query"
+    )
+    operations = []
+    for template in sorted(spec["paths"], key=lambda t: t.count("{")):
+        item = spec["paths"][template]
+        shared = [p for p in item.get("parameters", []) if p.get("in") == "query"]
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            own = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+            names = frozenset(p["name"] for p in shared + own) | by_query_auth
+            operations.append((_template_regex(template), method, names))
+    return operations
+
+
+def _check_query_names(
+    method: str, path: str, query: Mapping[str, Any] | None, accept: frozenset[str]
+) -> None:
+    for pattern, operation_method, names in _declared_queries(accept):
+        if operation_method == method and pattern.match(path):
+            undeclared = set(query or {}) - names
+            if undeclared:
+                raise UndeclaredQueryParameter(f"{method.upper()} {path}: {sorted(undeclared)}")
+            return
+
+
 def validate_request(
     method: str,
     path: str,
@@ -261,10 +318,12 @@ def validate_request(
     accept: frozenset[str] = DEFAULT,
 ) -> None:
     """Raise if the request does not match the spec (path, parameters, security, body)."""
+    request = _Request(method, path, query, headers, body, accept)
     with warnings.catch_warnings():
         # The spec uses the deprecated allowEmptyValue; openapi-core warns on every request.
         warnings.simplefilter("ignore", DeprecationWarning)
-        openapi(accept).validate_request(_Request(method, path, query, headers, body, accept))
+        openapi(accept).validate_request(request)
+    _check_query_names(request.method, request.path, query, accept)
 
 
 def _plain_text_accepted(

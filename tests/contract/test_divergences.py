@@ -20,6 +20,7 @@ from circletui.simulator.divergences import DIVERGENCES, in_effect
 
 from .openapi import (
     DEFAULT,
+    UndeclaredQueryParameter,
     accepting,
     load_spec,
     validate_httpx,
@@ -205,6 +206,24 @@ async def test_bearer_auth_and_literal_slug_slashes_are_documented(sim: Simulato
         validate_httpx_request(response.request, accept=DEFAULT - {"bearer_auth"})
     with pytest.raises(OpenAPIError):  # the literal slashes match no path template
         validate_httpx_response(response, accept=DEFAULT - {"slug_path"})
+
+
+async def test_page_token_is_documented_only_where_live_lists_page(sim: Simulator) -> None:
+    nightly = sim.world.find_workflow(status="running", name="nightly")
+    async with sim.client() as client:
+        first = await client.get(f"/api/v2/workflow/{nightly.id}/job")
+        token = first.json()["next_page_token"]
+        second = await client.get(
+            f"/api/v2/workflow/{nightly.id}/job", params={"page-token": token}
+        )
+        workflow = await client.get(f"/api/v2/workflow/{nightly.id}", params={"page-token": token})
+    assert token and len(first.json()["items"]) + len(second.json()["items"]) == 25
+    validate_httpx(second)
+    with pytest.raises(UndeclaredQueryParameter):
+        validate_httpx_request(second.request, accept=DEFAULT - {"undeclared_page_token"})
+    # A single workflow is no list: a page token there is undocumented everywhere.
+    with pytest.raises(UndeclaredQueryParameter):
+        validate_httpx_request(workflow.request, accept=EVERYTHING)
 
 
 # -- an undocumented divergence fails, whatever is accepted ----------------------------------------
