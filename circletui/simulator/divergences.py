@@ -15,10 +15,10 @@ A `Relaxation` names one way of widening the document; `tests/contract/openapi.p
 - `x_nullable`: a property marked `x-nullable: true` may be null (everywhere).
 - `slug_path`: a project slug's slashes may be literal path separators (everywhere).
 - `bearer_auth`: `Authorization: Bearer <token>` authenticates (everywhere).
-- `nullable`: the property at `at` in the operations' 200 body may be null.
-- `optional`: the property at `at` in the operations' 200 body may be absent.
-- `open_enum`: the property at `at` in the operations' 200 body may hold any string.
-- `snake_case_keys`: the operations' 200 body may spell every kebab-case key in snake_case.
+- `nullable`: the property at `at` in the operations' 2xx body may be null.
+- `optional`: the property at `at` in the operations' 2xx body may be absent.
+- `open_enum`: the property at `at` in the operations' 2xx body may hold any string.
+- `snake_case_keys`: the operations' 2xx body may spell every kebab-case key in snake_case.
 - `plain_text_status`: the operations may answer status `status` with the text `body`.
 - `page_token_parameter`: the operations take a `page-token` query parameter.
 
