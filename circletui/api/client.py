@@ -798,10 +798,15 @@ class CircleCIClient:
         return WorkflowSummary.from_api(await self._get_object(path, params=params))
 
     async def get_flaky_tests(self, project_slug: str) -> tuple[list[FlakyTest], int]:
-        """The project's flaky tests and CircleCI's total count (kebab-case keys, no pages)."""
+        """The project's flaky tests and CircleCI's total count (no pages).
+
+        Live CircleCI sends snake_case keys (``flaky_tests``, ``total_flaky_tests``), the spec
+        documents kebab-case (``flaky-tests``, ...): either is read.
+        """
         data = await self._get_object(f"/insights/{_slug_path(project_slug)}/flaky-tests")
-        tests = parse_items(data.get("flaky-tests"), FlakyTest.from_api)
-        total = data.get("total-flaky-tests")
+        items = data.get("flaky_tests")
+        tests = parse_items(data.get("flaky-tests") if items is None else items, FlakyTest.from_api)
+        total = data.get("total_flaky_tests", data.get("total-flaky-tests"))
         # The spec types the total as a double; a missing or odd one falls back to the count.
         if isinstance(total, int | float) and not isinstance(total, bool):
             return tests, int(total)

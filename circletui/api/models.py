@@ -484,6 +484,19 @@ class TestResult:
 # -- insights ---------------------------------------------------------------------------------
 
 
+def _either(data: Mapping[str, Any], key: str) -> Any:
+    """The value under a snake_case key, or under its kebab-case spelling.
+
+    Live CircleCI answers the flaky-tests route in snake_case while the spec documents
+    kebab-case (CircleCI-Public/mcp-server-circleci PR #23); other clients (and older
+    servers) use the documented keys, so both are read.
+    """
+    value = data.get(key)
+    if value is None:
+        value = data.get(key.replace("_", "-"))
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class FlakyTest:
     test_name: str
@@ -497,15 +510,26 @@ class FlakyTest:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> FlakyTest:
+        keys = (
+            "test_name",
+            "classname",
+            "job_name",
+            "workflow_name",
+            "times_flaked",
+            "file",
+            "job_number",
+            "pipeline_number",
+        )
+        fields = {key: _either(data, key) for key in keys}
         return cls(
-            test_name=_str(data, "test-name"),
-            classname=_opt_str(data, "classname"),
-            job_name=_str(data, "job-name"),
-            workflow_name=_str(data, "workflow-name"),
-            times_flaked=_int(data, "times-flaked", 0) or 0,
-            file=_opt_str(data, "file"),
-            job_number=_int(data, "job-number"),
-            pipeline_number=_int(data, "pipeline-number"),
+            test_name=_str(fields, "test_name"),
+            classname=_opt_str(fields, "classname"),
+            job_name=_str(fields, "job_name"),
+            workflow_name=_str(fields, "workflow_name"),
+            times_flaked=_int(fields, "times_flaked", 0) or 0,
+            file=_opt_str(fields, "file"),
+            job_number=_int(fields, "job_number"),
+            pipeline_number=_int(fields, "pipeline_number"),
         )
 
 

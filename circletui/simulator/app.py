@@ -1,4 +1,4 @@
-"""The simulator's ASGI application: CircleCI API v2 and v1.1 routes over the world.
+"""The simulator's ASGI application: CircleCI API v2, v1.1 and private routes over the world.
 
 Two layers. `SimulatorApp` wraps every HTTP request: it records it, applies injected faults,
 authenticates API calls like CircleCI does, and syncs the world to the clock. Inside, a
@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from circletui.simulator import insights, jobdata, serialize, v1
+from circletui.simulator import insights, jobdata, private, serialize, v1, v1lists
 from circletui.simulator.jsonfmt import dumps, wants_compact
 from circletui.simulator.model import Job, Project
 from circletui.simulator.paging import PageTokenError, paginate
@@ -62,7 +62,18 @@ class _SlugConvertor(Convertor[str]):
         return value
 
 
+class _OutputStreamConvertor(Convertor[str]):
+    regex = "output|error"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 register_url_convertor("cci_project_slug", _SlugConvertor())
+register_url_convertor("cci_output_stream", _OutputStreamConvertor())
 
 
 # ------------------------------------------------------------------------- helpers
@@ -400,13 +411,17 @@ async def get_workflow_summary(request: Request) -> Response:
 
 async def get_flaky_tests(request: Request) -> Response:
     project = _project(request)
-    return respond(request, insights.flaky_tests(_sim(request).world.workflows, project))
+    sim = _sim(request)
+    kebab = "kebab_case_flaky_tests" in sim.quirks
+    return respond(request, insights.flaky_tests(sim.world.workflows, project, kebab_case=kebab))
 
 
 # ------------------------------------------------------------------------- v1.1 and output
 
 
-async def get_v1_build(request: Request) -> Response:
+def _v1_job(request: Request) -> Job:
+    """A build addressed the v1.1 way (`{vcs}/{org}/{repo}/{number}`): GitHub and Bitbucket
+    OAuth projects only, as v1.1 cannot serve GitHub App and GitLab (`circleci/...`) ones."""
     world = _sim(request).world
     params = request.path_params
     if params["vcs"] not in ("gh", "github", "bb", "bitbucket"):
@@ -417,8 +432,45 @@ async def get_v1_build(request: Request) -> Response:
     job = world.job_by_number(project, params["number"])
     if job is None or job.type != "build":
         raise NotFound("Build not found")
+    return job
+
+
+async def get_v1_build(request: Request) -> Response:
+    job = _v1_job(request)
     base_url = str(request.base_url).rstrip("/")
-    return respond(request, v1.build_json(job, world.now, base_url))
+    return respond(request, v1.build_json(job, _sim(request).world.now, base_url))
+
+
+async def get_v1_artifacts(request: Request) -> Response:
+    return respond(request, v1lists.artifacts_json(_v1_job(request)))
+
+
+async def get_v1_tests(request: Request) -> Response:
+    return respond(request, v1lists.tests_json(_v1_job(request)))
+
+
+# ------------------------------------------------------------------------- private API
+
+
+async def get_raw_step_output(request: Request) -> Response:
+    job = _v1_job(request)
+    params = request.path_params
+    text = private.raw_output(
+        job, params["stream"], params["index"], params["step"], _sim(request).world.now
+    )
+    if text is None:
+        raise NotFound("Not Found")
+    return Response(text, media_type="text/plain;charset=utf-8")
+
+
+async def list_followed_projects(request: Request) -> Response:
+    return _page(
+        request,
+        _sim(request).world.projects,
+        lambda project: project.id,
+        "followed-projects",
+        private.followed_project_json,
+    )
 
 
 S3_NO_SUCH_KEY = (
@@ -483,11 +535,21 @@ def build_router(sim: Simulator) -> Starlette:
         Route(f"/insights/{SLUG}/workflows/{{name}}/summary", get_workflow_summary),
         Route(f"/insights/{SLUG}/flaky-tests", get_flaky_tests),
     ]
-    v11 = [Route("/project/{vcs}/{org}/{repo}/{number:int}", get_v1_build)]
+    v11 = [
+        Route("/project/{vcs}/{org}/{repo}/{number:int}", get_v1_build),
+        Route("/project/{vcs}/{org}/{repo}/{number:int}/artifacts", get_v1_artifacts),
+        Route("/project/{vcs}/{org}/{repo}/{number:int}/tests", get_v1_tests),
+    ]
+    raw = "/output/raw/{vcs}/{org}/{repo}/{number:int}/{stream:cci_output_stream}"
+    private_routes = [
+        Route(raw + "/{index:int}/{step:int}", get_raw_step_output),
+        Route("/me/followed-projects", list_followed_projects),
+    ]
     app = Starlette(
         routes=[
             Mount("/api/v2", routes=v2),
             Mount("/api/v1.1", routes=v11),
+            Mount("/api/private", routes=private_routes),
             Route("/output/{job_id}/{step:int}/{index:int}", get_step_output),
         ],
         exception_handlers={SimulationError: _simulation_error, 404: _http_error, 405: _http_error},

@@ -14,10 +14,14 @@ from circletui.simulator.quirks import QUIRKS, parse_quirks
 from circletui.simulator.simulator import DEFAULT_TOKEN, Simulator
 
 DESCRIPTION = """\
-Serve a simulated CircleCI over HTTP: API v2 at http://HOST:PORT/api/v2 and the v1.1 job
-endpoint at http://HOST:PORT/api/v1.1 (default http://127.0.0.1:8080/api/v2). The world is
-generated from --seed, has about sixty pipelines of history, and evolves in real time; new
-pipelines keep arriving unless --no-live is given.
+Serve a simulated CircleCI over HTTP: API v2 at http://HOST:PORT/api/v2 (default
+http://127.0.0.1:8080/api/v2), the v1.1 job, artifacts and tests endpoints at
+http://HOST:PORT/api/v1.1, and the private step-output and followed-projects routes
+CircleCI's MCP server reads at http://HOST:PORT/api/private. Where live CircleCI differs
+from its OpenAPI document, the simulator answers as live CircleCI does
+(circletui/simulator/divergences.py lists each difference). The world is generated from
+--seed, has about sixty pipelines of history, and evolves in real time; new pipelines keep
+arriving unless --no-live is given.
 
 Authenticate with the demo token (--token, default "demo-token") in a Circle-Token header,
 as the username of HTTP Basic auth, or as an Authorization: Bearer token. Point circletui at
@@ -86,6 +90,7 @@ async def _serve(sim: Simulator, host: str, port: int, log_level: str) -> None:
         base = f"http://{shown_host}:{bound}"
         print(f"Simulated CircleCI listening on {base}", flush=True)
         print(f"  API v2:   {base}/api/v2   (v1.1 at {base}/api/v1.1)", flush=True)
+        print(f"  other clients: CIRCLECI_BASE_URL={base}", flush=True)
         print(
             f"  token:    {sim.token}   (Circle-Token header, Basic username or Bearer)", flush=True
         )

@@ -30,7 +30,9 @@ class CaseResult:
     index: int  # the parallel container that ran it
     result: str  # "success", "failure" or "skipped"
     run_time: float  # seconds
-    message: str | None
+    # Live CircleCI sends a string, "" for a passing test, though the spec allows null
+    # (CircleCI-Public/mcp-server-circleci `src/clients/schemas.ts` requires a string).
+    message: str
     source: str
 
 
@@ -103,7 +105,7 @@ def _results(job: Job, status: str) -> tuple[CaseResult, ...]:
         elif derived_rng("skip", project.slug, case.name, case.classname).random() < 0.03:
             result, message = "skipped", ""
         else:
-            result, message = "success", None
+            result, message = "success", ""
         results.append(
             CaseResult(
                 case, i % spec.parallelism, result, run_time, message, project.spec.test_source

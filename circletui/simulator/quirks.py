@@ -1,8 +1,10 @@
-"""Switchable deviations of the real CircleCI service from its own spec.
+"""Switchable behaviours of the real CircleCI service, for testing how tolerant a client is.
 
-By default the simulator answers exactly as the OpenAPI document says. Each quirk turns on one
-documented real-world deviation (see shared/circleci-api-notes.md) so that client tolerance can
-be tested; `Simulator(quirks="all")` turns them all on, as the demo does.
+By default the simulator answers as live CircleCI consistently does: as the OpenAPI document
+says, except for the divergences listed in `divergences.py`. Each quirk turns on one more
+behaviour a client can meet: a deviation live CircleCI shows only sometimes or only in older
+captures, or the documented form where live CircleCI answers otherwise. `divergences.py` gives
+each one's public source; `Simulator(quirks="all")` turns them all on, as the demo does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ QUIRKS: dict[str, str] = {
     " no stopped_at key, started_at null",
     "unknown_enum_values": "GitHub App pipelines report trigger type 'Decoupled Ingestion System'",
     "plain_text_429": "rate-limit responses are the plain text 'Rate limited.'",
+    "kebab_case_flaky_tests": "flaky tests use the documented kebab-case keys (flaky-tests,"
+    " test-name, ...) instead of the snake_case live CircleCI sends",
 }
 
 

@@ -45,6 +45,7 @@ from circletui.api import (
     collect,
     paginate,
 )
+from circletui.simulator.divergences import DIVERGENCES
 
 TOKEN = "CCIPAT_Zq8kTestToken_0123456789abcdef0123456789abcdef01234567"
 SLUG = "gh/acme/api"
@@ -513,6 +514,44 @@ CASES: list[tuple[str, Callable, str, str, dict, Any, int, Any, Callable[[Any], 
     ),
     (
         "get_flaky_tests",
+        lambda c: c.get_flaky_tests(SLUG),
+        "GET",
+        "/api/v2/insights/gh/acme/api/flaky-tests",
+        {},
+        None,
+        200,
+        {
+            "flaky_tests": [
+                {
+                    "test_name": "t1",
+                    "classname": None,
+                    "job_name": "test",
+                    "workflow_name": "build",
+                    "times_flaked": 3,
+                    "job_number": "155",
+                }
+            ],
+            "total_flaky_tests": 7.0,
+        },
+        lambda r: (
+            r
+            == (
+                [
+                    FlakyTest(
+                        test_name="t1",
+                        classname=None,
+                        job_name="test",
+                        workflow_name="build",
+                        times_flaked=3,
+                        job_number=155,
+                    )
+                ],
+                7,
+            )
+        ),
+    ),
+    (
+        "get_flaky_tests (the documented kebab-case keys)",
         lambda c: c.get_flaky_tests(SLUG),
         "GET",
         "/api/v2/insights/gh/acme/api/flaky-tests",
@@ -1150,9 +1189,15 @@ OPERATIONS = {
     "get_workflow_summary": "getWorkflowSummary",
     "get_flaky_tests": "getFlakyTests",
 }
-# The spec's envelope has next_page_token on these but declares no page-token parameter
-# (notes §5.6); CircleCI's own clients send it anyway.
-UNDECLARED_PAGE_TOKEN = {"listWorkflowJobs", "getJobArtifacts", "getTests"}
+# The spec's envelope has next_page_token on these but declares no page-token parameter;
+# live CircleCI pages them (a documented divergence).
+UNDECLARED_PAGE_TOKEN = {
+    operation
+    for divergence in DIVERGENCES
+    if divergence.name == "undeclared_page_token"
+    for relaxation in divergence.accepts
+    for operation in relaxation.operations
+}
 
 
 def spec_operation(operation_id: str) -> tuple[str, str, dict[str, Any]]:

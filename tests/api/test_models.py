@@ -354,24 +354,28 @@ def test_artifact_and_test_results():
     assert not TestResult.from_api({"result": "skipped"}).failed
 
 
-def test_flaky_test_kebab_keys_and_string_numbers():
-    flaky = FlakyTest.from_api(
-        {
-            "time-wasted": 120,
-            "workflow-created-at": "2024-01-01T00:00:00Z",
-            "workflow-id": {"weird": "untyped"},
-            "classname": None,
-            "pipeline-number": "77",
-            "workflow-name": "build",
-            "test-name": "test_x",
-            "job-name": "test",
-            "job-number": 155,
-            "times-flaked": "4",
-            "source": None,
-            "file": None,
-        }
-    )
-    assert flaky == FlakyTest(
+FLAKY_KEBAB = {
+    "time-wasted": 120,
+    "workflow-created-at": "2024-01-01T00:00:00Z",
+    "workflow-id": {"weird": "untyped"},
+    "classname": None,
+    "pipeline-number": "77",
+    "workflow-name": "build",
+    "test-name": "test_x",
+    "job-name": "test",
+    "job-number": 155,
+    "times-flaked": "4",
+    "source": None,
+    "file": None,
+}
+FLAKY_SNAKE = {key.replace("-", "_"): value for key, value in FLAKY_KEBAB.items()}
+
+
+@pytest.mark.parametrize(
+    "data", [FLAKY_SNAKE, FLAKY_KEBAB], ids=["live snake_case", "documented kebab-case"]
+)
+def test_flaky_test_either_key_spelling_and_string_numbers(data):
+    assert FlakyTest.from_api(data) == FlakyTest(
         test_name="test_x",
         classname=None,
         job_name="test",

@@ -1,11 +1,11 @@
-"""Validate requests and responses against spec/circleci-openapi-v2.json with openapi-core.
+"""Validate requests and responses against spec/circleci-openapi-v2.json with openapi-core,
+widened by exactly the documented divergences of live CircleCI and nothing else.
 
-The document marks nullability with the Swagger 2 extension `x-nullable: true`; OpenAPI 3
-validators ignore it and would reject the nulls the real service sends, so the loader rewrites
-it to `nullable: true`. Nothing else is changed except the server list (`/api/v2`, so any host
-works). Project slugs (`gh/acme/api`) contain slashes that the spec's path templates cannot
-match (`allowReserved` path parameters match one segment), so the helpers re-escape a
-slug's slashes as `%2F` before matching, which the spec explicitly allows.
+`circletui/simulator/divergences.py` lists where live CircleCI and the document part ways;
+each entry says how the document is widened to accept it (its `accepts`). The validators take
+the names of the divergences to accept (`accept=`, by default those a simulator without quirks
+shows, `DEFAULT`); `accepting(quirks)` gives the names for a simulator with quirks on. Nothing
+else in the document is changed except the server list (`/api/v2`, so any host works).
 
     from .openapi import validate_httpx
     validate_httpx(response)  # an httpx.Response; validates its request too
@@ -13,22 +13,52 @@ slug's slashes as `%2F` before matching, which the spec explicitly allows.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from circletui.simulator.divergences import DIVERGENCES, Divergence, Relaxation, in_effect
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "circleci-openapi-v2.json"
 API_PREFIX = "/api/v2"
 VCS_SLUGS = frozenset({"gh", "github", "bb", "bitbucket", "circleci"})
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
+
+DEFAULT: frozenset[str] = frozenset(d.name for d in in_effect())
+"""What a simulator with no quirks shows: the divergences live CircleCI always has."""
+
+STRICT: frozenset[str] = frozenset()
+"""The document exactly as written."""
+
+
+def accepting(quirks: Iterable[str]) -> frozenset[str]:
+    """The divergences a simulator with `quirks` on shows."""
+    return frozenset(d.name for d in in_effect(frozenset(quirks)))
+
+
+def _divergences(accept: frozenset[str]) -> list[Divergence]:
+    unknown = accept - {d.name for d in DIVERGENCES}
+    if unknown:
+        raise ValueError(f"not in the divergence list: {sorted(unknown)}")
+    return [d for d in DIVERGENCES if d.name in accept]
+
+
+def _relaxations(accept: frozenset[str]) -> list[Relaxation]:
+    return [r for d in _divergences(accept) for r in d.accepts]
+
+
+# -- widening the document ----------------------------------------------------------------------
 
 
 def translate_nullable(node: Any) -> Any:
@@ -43,16 +73,138 @@ def translate_nullable(node: Any) -> Any:
     return node
 
 
-@lru_cache(maxsize=1)
-def load_spec() -> dict[str, Any]:
-    spec = translate_nullable(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
+def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                yield operation.get("operationId", ""), operation
+
+
+def _success_schemas(operation: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(the content entry, media type) of each 2xx JSON response of an operation."""
+    for status, response in operation.get("responses", {}).items():
+        if str(status).startswith("2"):
+            for media, content in response.get("content", {}).items():
+                if "json" in media and "schema" in content:
+                    yield content, media
+
+
+def _enter(node: dict[str, Any]) -> dict[str, Any]:
+    while node.get("type") == "array" and isinstance(node.get("items"), dict):
+        node = node["items"]
+    return node
+
+
+def _holder(schema: dict[str, Any], at: str) -> tuple[dict[str, Any], str] | None:
+    """The object schema holding the last property of the dotted path `at`, and that name."""
+    *parents, last = at.split(".")
+    node = schema
+    for name in parents:
+        properties = _enter(node).get("properties", {})
+        if name not in properties:
+            return None
+        node = properties[name]
+    node = _enter(node)
+    return (node, last) if last in node.get("properties", {}) else None
+
+
+def _snake(node: Any) -> Any:
+    """A schema whose property names (and `required` entries) use `_` where it had `-`."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name.replace("-", "_"): _snake(sub) for name, sub in value.items()}
+            elif key == "required" and isinstance(value, list):
+                out[key] = [name.replace("-", "_") for name in value]
+            else:
+                out[key] = _snake(value)
+        return out
+    if isinstance(node, list):
+        return [_snake(item) for item in node]
+    return node
+
+
+KINDS = frozenset(
+    {
+        "x_nullable",
+        "slug_path",
+        "bearer_auth",
+        "nullable",
+        "optional",
+        "open_enum",
+        "snake_case_keys",
+        "plain_text_status",
+        "page_token_parameter",
+    }
+)
+
+PAGE_TOKEN = {"name": "page-token", "in": "query", "required": False, "schema": {"type": "string"}}
+
+
+def _apply(spec: dict[str, Any], relaxation: Relaxation) -> None:
+    kind = relaxation.kind
+    if kind not in KINDS:
+        raise ValueError(f"unknown relaxation kind {kind!r}")
+    if kind in ("x_nullable", "slug_path", "plain_text_status"):
+        return  # applied by load_spec, by the request adapter, by validate_response
+    if kind == "bearer_auth":
+        spec["components"]["securitySchemes"]["bearer_auth"] = {"type": "http", "scheme": "bearer"}
+        spec["security"] = [*spec.get("security", []), {"bearer_auth": []}]
+        return
+    every = relaxation.operations == ("*",)
+    matched = False
+    for operation_id, operation in _operations(spec):
+        if not every and operation_id not in relaxation.operations:
+            continue
+        if kind == "page_token_parameter":
+            operation["parameters"] = [*operation.get("parameters", []), dict(PAGE_TOKEN)]
+            matched = True
+            continue
+        for content, _ in _success_schemas(operation):
+            if kind == "snake_case_keys":
+                content["schema"] = {"anyOf": [content["schema"], _snake(content["schema"])]}
+                matched = True
+                continue
+            found = _holder(content["schema"], relaxation.at)
+            if found is None:
+                continue
+            holder, name = found
+            matched = True
+            if kind == "nullable":
+                holder["properties"][name]["nullable"] = True
+            elif kind == "optional":
+                holder["required"] = [key for key in holder.get("required", []) if key != name]
+            else:  # open_enum
+                holder["properties"][name].pop("enum", None)
+    if not matched:
+        # A relaxation that widens nothing documents nothing: the list is out of date.
+        raise ValueError(f"{relaxation} matches nothing in the document")
+
+
+@lru_cache(maxsize=16)
+def load_spec(accept: frozenset[str] = DEFAULT) -> dict[str, Any]:
+    """The document widened by the divergences named in `accept`."""
+    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    relaxations = _relaxations(accept)
+    if any(r.kind == "x_nullable" for r in relaxations):
+        spec = translate_nullable(spec)
+    else:
+        spec = copy.deepcopy(spec)
     spec["servers"] = [{"url": API_PREFIX}]
+    for relaxation in relaxations:
+        _apply(spec, relaxation)
     return spec
 
 
-@lru_cache(maxsize=1)
-def openapi() -> OpenAPI:
-    return OpenAPI.from_dict(load_spec())
+@lru_cache(maxsize=16)
+def openapi(accept: frozenset[str] = DEFAULT) -> OpenAPI:
+    # Checking the document itself takes a second per variant; the contract tests check the
+    # one widened by every divergence instead (which holds every kind of widening).
+    return OpenAPI.from_dict(load_spec(accept), config=Config(spec_validator_cls=None))
+
+
+# -- adapters -------------------------------------------------------------------------------------
 
 
 def spec_path(path: str) -> str:
@@ -76,11 +228,13 @@ class _Request:
         query: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
         body: bytes | None,
+        accept: frozenset[str],
         host_url: str = "http://circleci.sim",
     ) -> None:
         self.host_url = host_url
         self.method = method.lower()
-        self.path = spec_path(path)
+        slug_path = any(r.kind == "slug_path" for r in _relaxations(accept))
+        self.path = spec_path(path) if slug_path else path
         self.body = body or b""
         header_map = Headers(dict(headers or {}))
         self.content_type = header_map.get("content-type", "application/json").lower()
@@ -102,18 +256,84 @@ class _Response:
         self.data = body
 
 
+# -- validation -----------------------------------------------------------------------------------
+
+
+class UndeclaredQueryParameter(ValueError):
+    """A request sent a query parameter its operation does not declare.
+
+    openapi-core ignores such parameters; a client sending one relies on behaviour the
+    document does not promise, so it is a divergence like any other.
+    """
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A spec path template as a regex over request paths (slugs escaped, as `spec_path`)."""
+    parts = re.split(r"(\{[^}]+\})", template)
+    body = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+    return re.compile("^" + re.escape(API_PREFIX) + body + "$")
+
+
+@lru_cache(maxsize=16)
+def _declared_queries(accept: frozenset[str]) -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """(path pattern, method, query parameter names) of every operation, the most literal
+    templates first, so `/pipeline/continue` is not taken for `/pipeline/{id}`."""
+    spec = load_spec(accept)
+    by_query_auth = frozenset(
+        scheme["name"]
+        for scheme in spec["components"]["securitySchemes"].values()
+        if scheme.get("in") == "query"
+    )
+    operations = []
+    for template in sorted(spec["paths"], key=lambda t: t.count("{")):
+        item = spec["paths"][template]
+        shared = [p for p in item.get("parameters", []) if p.get("in") == "query"]
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            own = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+            names = frozenset(p["name"] for p in shared + own) | by_query_auth
+            operations.append((_template_regex(template), method, names))
+    return operations
+
+
+def _check_query_names(
+    method: str, path: str, query: Mapping[str, Any] | None, accept: frozenset[str]
+) -> None:
+    for pattern, operation_method, names in _declared_queries(accept):
+        if operation_method == method and pattern.match(path):
+            undeclared = set(query or {}) - names
+            if undeclared:
+                raise UndeclaredQueryParameter(f"{method.upper()} {path}: {sorted(undeclared)}")
+            return
+
+
 def validate_request(
     method: str,
     path: str,
     query: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
+    *,
+    accept: frozenset[str] = DEFAULT,
 ) -> None:
     """Raise if the request does not match the spec (path, parameters, security, body)."""
+    request = _Request(method, path, query, headers, body, accept)
     with warnings.catch_warnings():
         # The spec uses the deprecated allowEmptyValue; openapi-core warns on every request.
         warnings.simplefilter("ignore", DeprecationWarning)
-        openapi().validate_request(_Request(method, path, query, headers, body))
+        openapi(accept).validate_request(request)
+    _check_query_names(request.method, request.path, query, accept)
+
+
+def _plain_text_accepted(
+    status: int, headers: Mapping[str, str], body: bytes, accept: frozenset[str]
+) -> bool:
+    content_type = Headers(dict(headers)).get("content-type", "").lower()
+    return content_type.startswith("text/plain") and any(
+        r.kind == "plain_text_status" and r.status == status and r.body.encode() == body
+        for r in _relaxations(accept)
+    )
 
 
 def validate_response(
@@ -124,25 +344,30 @@ def validate_response(
     status: int,
     headers: Mapping[str, str],
     body_bytes: bytes,
+    *,
+    accept: frozenset[str] = DEFAULT,
 ) -> None:
     """Raise if the response does not match what the spec declares for that operation."""
-    request = _Request(method, path, query, None, request_body)
+    if _plain_text_accepted(status, headers, body_bytes, accept):
+        return
+    request = _Request(method, path, query, None, request_body, accept)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        openapi().validate_response(request, _Response(status, headers, body_bytes))
+        openapi(accept).validate_response(request, _Response(status, headers, body_bytes))
 
 
-def validate_httpx_request(request: httpx.Request) -> None:
+def validate_httpx_request(request: httpx.Request, *, accept: frozenset[str] = DEFAULT) -> None:
     validate_request(
         request.method,
         request.url.path,
         dict(request.url.params),
         dict(request.headers),
         request.content or None,
+        accept=accept,
     )
 
 
-def validate_httpx_response(response: httpx.Response) -> None:
+def validate_httpx_response(response: httpx.Response, *, accept: frozenset[str] = DEFAULT) -> None:
     request = response.request
     validate_response(
         request.method,
@@ -152,10 +377,11 @@ def validate_httpx_response(response: httpx.Response) -> None:
         response.status_code,
         dict(response.headers),
         response.content,
+        accept=accept,
     )
 
 
-def validate_httpx(response: httpx.Response) -> None:
+def validate_httpx(response: httpx.Response, *, accept: frozenset[str] = DEFAULT) -> None:
     """Validate an exchange: its request and its response."""
-    validate_httpx_request(response.request)
-    validate_httpx_response(response)
+    validate_httpx_request(response.request, accept=accept)
+    validate_httpx_response(response, accept=accept)
