@@ -6,18 +6,17 @@ action, none after an aborted one.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
+from circletui.ui.widgets.live_table import LiveTable
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
 from .harness import confirm, make_app, make_simulator, settle
 
 
 def rows(app) -> list[str]:
-    return [str(key.value) for key in app.screen.query_one(DataTable).rows]
+    return app.screen.query_one(LiveTable).row_keys
 
 
 async def select_workflow(pilot, workflow_id: str) -> None:
@@ -62,7 +61,7 @@ async def test_rerun_from_failed_sends_exactly_one_request():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(wf for wf in app.screen._lines if wf.workflow and
+        failed = next(wf for wf in app.screen.lines if wf.workflow and
                       wf.workflow.status == "failed").workflow
         await select_workflow(pilot, failed.id)
         await pilot.press("r")
@@ -85,7 +84,7 @@ async def test_aborted_rerun_sends_nothing():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         for key in ("r", "n", "R", "escape"):
@@ -100,7 +99,7 @@ async def test_rerun_all_sends_no_from_failed():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        done = next(ln.workflow for ln in app.screen._lines
+        done = next(ln.workflow for ln in app.screen.lines
                     if ln.workflow and ln.workflow.status == "success")
         await select_workflow(pilot, done.id)
         await pilot.press("R")
@@ -117,13 +116,13 @@ async def test_cancel_running_workflow():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        running = next(ln.workflow for ln in app.screen._lines
+        running = next(ln.workflow for ln in app.screen.lines
                        if ln.workflow and ln.workflow.status in ("running", "failing"))
         await select_workflow(pilot, running.id)
         await confirm(pilot, "c")
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{running.id}/cancel$")) == 1
-        line = next(ln for ln in app.screen._lines if ln.workflow and ln.workflow.id == running.id)
+        line = next(ln for ln in app.screen.lines if ln.workflow and ln.workflow.id == running.id)
         assert line.workflow.status == "canceled", "refreshed at once, not at the next tick"
 
 
@@ -132,7 +131,7 @@ async def test_rerun_from_failed_is_unavailable_on_a_green_workflow():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        done = next(ln.workflow for ln in app.screen._lines
+        done = next(ln.workflow for ln in app.screen.lines
                     if ln.workflow and ln.workflow.status == "success")
         await select_workflow(pilot, done.id)
         assert app.screen.check_action("rerun_failed", ()) is None  # greyed out in the footer
@@ -147,7 +146,7 @@ async def test_read_only_refuses_and_says_so():
     app = make_app(sim, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         await pilot.press("r")
@@ -162,7 +161,7 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.server_error(500, method="POST")
@@ -177,7 +176,7 @@ async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing(
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.latency(2, method="POST", count=1)
@@ -197,7 +196,7 @@ async def test_filter_as_you_type_and_toggles():
         everything = rows(app)
         await pilot.press("slash", *"fix/")
         await settle(pilot)
-        filtered = app.screen._lines
+        filtered = app.screen.lines
         assert 0 < len(filtered) < len(everything)
         assert all("fix/" in (ln.pipeline.branch or "") or "fix/" in ln.pipeline.subject.lower()
                    for ln in filtered)
@@ -207,7 +206,7 @@ async def test_filter_as_you_type_and_toggles():
         await pilot.press("f")
         await settle(pilot)
         statuses = {ln.workflow.status if ln.workflow else ln.pipeline_status
-                    for ln in app.screen._lines}
+                    for ln in app.screen.lines}
         assert statuses and statuses <= {"failed", "failing", "error", "errored", "on_hold",
                                          "unauthorized"}
         await pilot.press("m")
@@ -281,9 +280,9 @@ async def test_api_text_is_shown_literally_never_interpreted():
     app = make_app(sim)
     async with app.run_test(size=(220, 60)) as pilot:
         await settle(pilot)
-        line = next(ln for ln in app.screen._lines if "[bold red]" in ln.pipeline.subject)
+        line = next(ln for ln in app.screen.lines if "[bold red]" in ln.pipeline.subject)
         assert "\x1b" in line.pipeline.subject, "the simulator sends an escape sequence too"
-        cell = app.screen.query_one(DataTable).get_cell(line.key, "subject")
+        cell = app.screen.query_one(LiveTable).get_cell(line.key, "subject")
         assert "[bold red]not markup[/]" in cell.plain
         assert "\x1b" not in cell.plain and "[2J" not in cell.plain
         assert not cell.spans and "bold" not in str(cell.style)

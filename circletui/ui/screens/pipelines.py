@@ -1,8 +1,9 @@
 """The pipelines screen: recent pipelines, newest first, one row per workflow.
 
-Rows are keyed by pipeline and workflow id and updated in place, so the cursor stays on the
-same workflow while polls come back. ``/`` filters as you type; ``m`` and ``f`` toggle "mine"
-and "failed or on hold only".
+Rows are keyed by pipeline and workflow id and diffed in place by a ``LiveTable``, so the
+cursor stays on the same workflow while polls come back, and a tick that moves one age or
+running duration writes that cell to the terminal and nothing else. ``/`` filters as you
+type; ``m`` and ``f`` toggle "mine" and "failed or on hold only".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from circletui.api.models import Pipeline, Workflow
 from circletui.monitor import PipelineRow
@@ -22,6 +23,7 @@ from circletui.timefmt import elapsed, format_age, format_duration
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, safe, truncate
+from circletui.ui.widgets.live_table import Column, LiveTable
 from circletui.weburls import pipeline_web_url, workflow_web_url
 
 #: statuses the "failed / on hold only" toggle keeps
@@ -64,11 +66,6 @@ def build_lines(rows: list[PipelineRow]) -> list[Line]:
     return lines
 
 
-def _signature(cell: Text | None) -> tuple | None:
-    # rich's Text equality ignores the base style; a status change must still redraw.
-    return None if cell is None else (cell.plain, str(cell.style), tuple(cell.spans))
-
-
 def matches(line: Line, needle: str) -> bool:
     p = line.pipeline
     haystack = " ".join(
@@ -105,20 +102,19 @@ class PipelinesScreen(BaseScreen):
         self._lines: list[Line] = []
         self._by_key: dict[str, Line] = {}
         self._columns: tuple[str, ...] = ()
+        self._widths: dict[str, int] = {}
         self._render_scheduled = False
-        self._ticks = 0
-        self._rendered: dict[str, dict[str, Text]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Input(placeholder="filter: branch, project, subject, actor…", id="filter")
         yield Static("Loading pipelines…", id="empty")
-        yield DataTable(id="pipelines", cursor_type="row", zebra_stripes=False)
+        yield LiveTable(id="pipelines")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        table = self.query_one(DataTable)
+        table = self.query_one(LiveTable)
         self._setup_columns(table)
         self.tui.rows_signal.subscribe(self, self._on_rows)
         if self.tui.feed is not None:
@@ -136,11 +132,10 @@ class PipelinesScreen(BaseScreen):
             cols.append("duration")
         return tuple(cols)
 
-    def _setup_columns(self, table: DataTable) -> None:
+    def _setup_columns(self, table: LiveTable) -> None:
         width = max(self.app.size.width, 60)
         cols = self._wanted_columns(width)
         self._columns = cols
-        table.clear(columns=True)
         wide = width >= 110
         widths = {
             "status": 11 if wide else 10,
@@ -158,13 +153,14 @@ class PipelinesScreen(BaseScreen):
             "status": "Status", "pipeline": "Pipeline", "branch": "Branch", "workflow": "Workflow",
             "subject": "Commit", "actor": "Actor", "age": "Age", "duration": "Duration",
         }
-        for col in cols:
-            table.add_column(titles[col], key=col, width=widths[col])
         self._widths = widths
-        self._render_lines(force=True)
+        columns = tuple(Column(col, titles[col], widths[col]) for col in cols)
+        if columns != table.columns:
+            table.set_columns(columns)
+        self._render_lines()
 
     def on_resize(self) -> None:
-        self._setup_columns(self.query_one(DataTable))
+        self._setup_columns(self.query_one(LiveTable))
 
     # -- data --------------------------------------------------------------------------------
 
@@ -216,45 +212,33 @@ class PipelinesScreen(BaseScreen):
             "duration": Text(format_duration(seconds) if seconds is not None else ""),
         }
 
+    @property
+    def lines(self) -> list[Line]:
+        """The rows on screen, top to bottom (after the filter and the toggles)."""
+        return list(self._lines)
+
     def _render_lines(self, force: bool = False) -> None:
-        tables = self.query(DataTable)
+        """Show the current rows. The table diffs them by key and repaints only the cells
+        whose text changed; ``force`` repaints everything (what a column change does)."""
+        tables = self.query(LiveTable)
         if not tables:
             return  # a late refresh while the screen is being torn down
         table = tables.first()
+        if force:
+            table.set_columns(table.columns)
         lines = self._visible_lines()
-        keys = [ln.key for ln in lines]
-        current = self._current_key()
-        rendered: dict[str, dict[str, Text]] = {}
-        if force or keys != [ln.key for ln in self._lines]:
-            table.clear()
-            for line in lines:
-                cells = rendered[line.key] = self._cells(line)
-                table.add_row(*(cells[c] for c in self._columns), key=line.key)
-            if current in keys:
-                table.move_cursor(row=keys.index(current), animate=False, scroll=True)
-        else:
-            # Same rows in the same order: touch only the cells whose text or style changed,
-            # so the cursor and the scroll position stay exactly where they are.
-            for line in lines:
-                cells = rendered[line.key] = self._cells(line)
-                old = self._rendered.get(line.key, {})
-                for col in self._columns:
-                    if _signature(old.get(col)) != _signature(cells[col]):
-                        table.update_cell(line.key, col, cells[col])
-        self._rendered = rendered
+        rows = []
+        for line in lines:
+            cells = self._cells(line)
+            rows.append((line.key, tuple(cells[c] for c in self._columns)))
+        table.set_rows(rows)
         self._lines = lines
         self._by_key = {ln.key: ln for ln in lines}
         self.selection_changed()
 
     def _current_key(self) -> str | None:
-        tables = self.query(DataTable)
-        if not tables:
-            return None
-        table = tables.first()
-        if not self._lines or table.row_count == 0:
-            return None
-        row = min(table.cursor_row, len(self._lines) - 1)
-        return self._lines[row].key if row >= 0 else None
+        tables = self.query(LiveTable)
+        return tables.first().cursor_key if tables else None
 
     def selected_line(self) -> Line | None:
         key = self._current_key()
@@ -274,12 +258,12 @@ class PipelinesScreen(BaseScreen):
                                     line.workflow.id)
         return pipeline_web_url(self.tui.settings.host, p.project_slug, p.number)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.RowHighlighted)
+    def _highlighted(self, event: LiveTable.RowHighlighted) -> None:
         self.selection_changed()
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(LiveTable.RowSelected)
+    def _selected(self, event: LiveTable.RowSelected) -> None:
         event.stop()
         self.action_open_workflow()
 
@@ -311,7 +295,7 @@ class PipelinesScreen(BaseScreen):
         if box.display:
             box.value = ""
             box.display = False
-            self.query_one(DataTable).focus()
+            self.query_one(LiveTable).focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -319,7 +303,7 @@ class PipelinesScreen(BaseScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LiveTable).focus()
 
     def watch_filter_text(self) -> None:
         if self.is_mounted:
@@ -341,13 +325,8 @@ class PipelinesScreen(BaseScreen):
         self.tui.set_scope(replace(scope, mine=not scope.mine))
         self.notify("Showing my pipelines" if not scope.mine else "Showing everyone's pipelines")
 
-    #: seconds between redraws of ages and running durations: any cell update repaints the
-    #: whole DataTable (about 50 ms of CPU, see benchmarks/bench_ui.py), too much every
-    #: second for an app left open all day
-    TICK_EVERY = 5
-
     def tick(self) -> None:
-        """Called once a second: every ``TICK_EVERY`` s, ages and running durations move on."""
-        self._ticks += 1
-        if self._lines and self._ticks % self.TICK_EVERY == 0:
+        """Called once a second: ages and running durations move on. Only the cells whose
+        text changed are repainted, so most seconds write nothing to the terminal."""
+        if self._lines:
             self._render_lines()
