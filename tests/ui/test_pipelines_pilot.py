@@ -286,3 +286,38 @@ async def test_api_text_is_shown_literally_never_interpreted():
         assert "[bold red]not markup[/]" in cell.plain
         assert "\x1b" not in cell.plain and "[2J" not in cell.plain
         assert not cell.spans and "bold" not in str(cell.style)
+
+
+async def test_the_clock_tick_repaints_only_cells_whose_text_changed():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(LiveTable)
+        calls = []
+        original = table.refresh
+
+        def refresh(*regions, **kwargs):
+            calls.append(regions)
+            return original(*regions, **kwargs)
+
+        table.refresh = refresh
+        screen.tick()
+        assert calls == [], "no time passed: nothing is repainted"
+        before = {key: [c.plain for c in table.get_row(key)] for key in table.row_keys}
+        sim.clock.advance(1)
+        screen.tick()
+        # One second on: running durations and ages under a minute move, each cell repainted
+        # alone; nothing else is.
+        changed = {
+            table.region_of(key, column.key)
+            for key in table.row_keys
+            for column, old, new in zip(table.columns, before[key], table.get_row(key),
+                                    strict=True)
+            if old != new.plain
+        }
+        assert changed and None not in changed
+        assert sorted(calls) == sorted((region,) for region in changed)
+        assert all(region.height == 1 and region.width <= 12 for region in changed)
+        assert len(changed) < len(table.row_keys), "not the whole table"

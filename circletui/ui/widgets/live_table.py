@@ -62,7 +62,7 @@ class LiveTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="table-page-down"),
         Binding("home,g", "first", "First row", show=False, id="table-first"),
         Binding("end,G", "last", "Last row", show=False, id="table-last"),
-        Binding("enter", "select", "Open", show=False, id="table-select"),
+        Binding("enter", "select", "Select", show=False, id="table-select"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
