@@ -321,3 +321,20 @@ async def test_the_clock_tick_repaints_only_cells_whose_text_changed():
         assert sorted(calls) == sorted((region,) for region in changed)
         assert all(region.height == 1 and region.width <= 12 for region in changed)
         assert len(changed) < len(table.row_keys), "not the whole table"
+
+
+async def test_a_theme_change_recolours_the_status_cells_at_the_next_tick():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(LiveTable)
+        def colours():
+            return [str(table.get_cell(key, "status").style) for key in table.row_keys]
+
+        before = colours()
+        app.theme = "nord"
+        await settle(pilot)
+        app.screen.tick()
+        after = colours()
+        assert after != before and all(style.startswith(("bold", "dim")) for style in after)

@@ -66,6 +66,12 @@ def build_lines(rows: list[PipelineRow]) -> list[Line]:
     return lines
 
 
+def _same_line(a: Line, b: Line) -> bool:
+    """Whether two lines show the same data (a new poll answer brings new objects)."""
+    return (a.pipeline is b.pipeline and a.workflow is b.workflow and a.first == b.first
+            and a.pipeline_status == b.pipeline_status)
+
+
 def matches(line: Line, needle: str) -> bool:
     p = line.pipeline
     haystack = " ".join(
@@ -104,6 +110,10 @@ class PipelinesScreen(BaseScreen):
         self._columns: tuple[str, ...] = ()
         self._widths: dict[str, int] = {}
         self._render_scheduled = False
+        # key -> (the line, the theme, its cells): a tick rebuilds only the clock cells, and a
+        # cell whose text is unchanged is the same Text object, which the table skips at once
+        self._cell_cache: dict[str, tuple[Line, str, dict[str, Text]]] = {}
+        self._table: LiveTable | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -114,7 +124,7 @@ class PipelinesScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        table = self.query_one(LiveTable)
+        table = self._table = self.query_one(LiveTable)
         self._setup_columns(table)
         self.tui.rows_signal.subscribe(self, self._on_rows)
         if self.tui.feed is not None:
@@ -153,6 +163,8 @@ class PipelinesScreen(BaseScreen):
             "status": "Status", "pipeline": "Pipeline", "branch": "Branch", "workflow": "Workflow",
             "subject": "Commit", "actor": "Actor", "age": "Age", "duration": "Duration",
         }
+        if widths != self._widths:
+            self._cell_cache.clear()
         self._widths = widths
         columns = tuple(Column(col, titles[col], widths[col]) for col in cols)
         if columns != table.columns:
@@ -190,43 +202,62 @@ class PipelinesScreen(BaseScreen):
 
     def _cells(self, line: Line) -> dict[str, Text]:
         p, wf = line.pipeline, line.workflow
-        now = self.tui.now()
-        w = self._widths
-        status = wf.status if wf else line.pipeline_status
-        dim = "" if line.first else "dim"
-        if wf:
-            seconds = elapsed(wf.created_at, wf.stopped_at, now)
+        theme = self.app.theme
+        cached = self._cell_cache.get(line.key)
+        if cached is not None and cached[1] == theme and _same_line(cached[0], line):
+            old = cached[2]
         else:
-            seconds = None
+            old = None
+        if old is None:
+            w = self._widths
+            status = wf.status if wf else line.pipeline_status
+            dim = "" if line.first else "dim"
+            cells = {
+                "status": status_text(status, self.app),
+                "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
+                                          w["pipeline"]), dim),
+                "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
+                "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+                "subject": safe(truncate(clean(p.subject) if line.first else "",
+                                         w["subject"])),
+                "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
+            }
+        else:
+            cells = dict(old)
+        now = self.tui.now()
         created = wf.created_at if wf else p.created_at
-        return {
-            "status": status_text(status, self.app),
-            "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
-                                      w["pipeline"]), dim),
-            "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
-            "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
-            "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
-            "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
-            "age": Text(format_age((now - created).total_seconds()).replace(" ago", "")
-                        if created else ""),
-            "duration": Text(format_duration(seconds) if seconds is not None else ""),
+        seconds = elapsed(wf.created_at, wf.stopped_at, now) if wf else None
+        clock = {
+            "age": format_age((now - created).total_seconds()).replace(" ago", "")
+            if created else "",
+            "duration": format_duration(seconds) if seconds is not None else "",
         }
+        for column, text in clock.items():
+            previous = old.get(column) if old else None
+            cells[column] = previous if previous is not None and previous.plain == text \
+                else Text(text)
+        self._cell_cache[line.key] = (line, theme, cells)
+        return cells
 
     @property
     def lines(self) -> list[Line]:
         """The rows on screen, top to bottom (after the filter and the toggles)."""
         return list(self._lines)
 
-    def _render_lines(self, force: bool = False) -> None:
-        """Show the current rows. The table diffs them by key and repaints only the cells
-        whose text changed; ``force`` repaints everything (what a column change does)."""
-        tables = self.query(LiveTable)
-        if not tables:
+    def _render_lines(self, force: bool = False, *, lines: list[Line] | None = None) -> None:
+        """Show the current rows (or ``lines``). The table diffs them by key and repaints only
+        the cells whose text changed; ``force`` repaints everything (what a column change
+        does)."""
+        table = self._table
+        if table is None or not table.is_attached:
             return  # a late refresh while the screen is being torn down
-        table = tables.first()
         if force:
             table.set_columns(table.columns)
-        lines = self._visible_lines()
+        if lines is None:
+            lines = self._visible_lines()
+        keys = {line.key for line in lines}
+        for key in [key for key in self._cell_cache if key not in keys]:
+            del self._cell_cache[key]
         rows = []
         for line in lines:
             cells = self._cells(line)
@@ -237,8 +268,7 @@ class PipelinesScreen(BaseScreen):
         self.selection_changed()
 
     def _current_key(self) -> str | None:
-        tables = self.query(LiveTable)
-        return tables.first().cursor_key if tables else None
+        return self._table.cursor_key if self._table is not None else None
 
     def selected_line(self) -> Line | None:
         key = self._current_key()
@@ -328,5 +358,5 @@ class PipelinesScreen(BaseScreen):
     def tick(self) -> None:
         """Called once a second: ages and running durations move on. Only the cells whose
         text changed are repainted, so most seconds write nothing to the terminal."""
-        if self._lines:
-            self._render_lines()
+        if self._lines and not self._render_scheduled:
+            self._render_lines(lines=self._lines)

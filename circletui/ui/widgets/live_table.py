@@ -48,7 +48,9 @@ class Column:
 
 
 def _signature(cell: Text) -> tuple:
-    # rich's Text equality ignores the base style; a status colour change must still redraw.
+    """What a cell looks like: rich's Text equality ignores the base style, and a status
+    colour change must still repaint. A caller that passes the very same Text object again
+    skips even this."""
     return (cell.plain, str(cell.style), tuple(cell.spans))
 
 
@@ -138,7 +140,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._cells: list[tuple[Text, ...]] = []
-        self._signatures: list[tuple[tuple, ...]] = []
+        self._signatures: list[tuple[tuple, ...]] = []  # per row, per cell: see _signature
         self._cursor = 0
         self._highlighted: str | None = None  # the key last reported by RowHighlighted
         self._lines: dict[int, Strip] = {}  # row index -> its full-width strip
@@ -214,17 +216,26 @@ class LiveTable(ScrollView, can_focus=True):
             raise ValueError("LiveTable row keys must be unique")
         width = len(self._columns)
         cells = [tuple(row[:width]) + (Text(),) * (width - len(row)) for _, row in rows]
-        signatures = [tuple(_signature(c) for c in row) for row in cells]
         if keys == self._keys:
-            for index, (old, new) in enumerate(zip(self._signatures, signatures, strict=True)):
-                if old == new:
+            signatures = []
+            for index, (old_cells, new_cells) in enumerate(zip(self._cells, cells, strict=True)):
+                old_signatures = self._signatures[index]
+                if all(a is b for a, b in zip(old_cells, new_cells, strict=True)):
+                    signatures.append(old_signatures)  # the same Text objects: unchanged
                     continue
-                self._lines.pop(index, None)
-                for column, (before, after) in enumerate(zip(old, new, strict=True)):
-                    if before != after:
+                row_signatures = []
+                for column, (before, cell) in enumerate(
+                    zip(old_signatures, new_cells, strict=True)
+                ):
+                    after = before if cell is old_cells[column] else _signature(cell)
+                    row_signatures.append(after)
+                    if after != before:
+                        self._lines.pop(index, None)
                         self._refresh_cell(index, column)
+                signatures.append(tuple(row_signatures))
             self._cells, self._signatures = cells, signatures
             return
+        signatures = [tuple(_signature(c) for c in row) for row in cells]
         current = self.cursor_key
         self._keys = keys
         self._index = {key: i for i, key in enumerate(keys)}
