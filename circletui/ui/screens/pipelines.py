@@ -2,7 +2,7 @@
 
 Rows are keyed by pipeline and workflow id and diffed in place by a ``LiveTable``, so the
 cursor stays on the same workflow while polls come back, and a tick that moves one age or
-running duration writes that cell to the terminal and nothing else. ``/`` filters as you
+running duration repaints that cell and nothing else. ``/`` filters as you
 type; ``m`` and ``f`` toggle "mine" and "failed or on hold only".
 """
 
@@ -201,43 +201,46 @@ class PipelinesScreen(BaseScreen):
         return lines
 
     def _cells(self, line: Line) -> dict[str, Text]:
-        p, wf = line.pipeline, line.workflow
         theme = self.app.theme
         cached = self._cell_cache.get(line.key)
         if cached is not None and cached[1] == theme and _same_line(cached[0], line):
-            old = cached[2]
+            cells = dict(cached[2])
         else:
-            old = None
-        if old is None:
-            w = self._widths
-            status = wf.status if wf else line.pipeline_status
-            dim = "" if line.first else "dim"
-            cells = {
-                "status": status_text(status, self.app),
-                "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
-                                          w["pipeline"]), dim),
-                "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
-                "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
-                "subject": safe(truncate(clean(p.subject) if line.first else "",
-                                         w["subject"])),
-                "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
-            }
-        else:
-            cells = dict(old)
+            cells = self._data_cells(line)
+        for column, text in self._clock_texts(line).items():
+            previous = cells.get(column)
+            if previous is None or previous.plain != text:
+                cells[column] = Text(text)
+        self._cell_cache[line.key] = (line, theme, cells)
+        return cells
+
+    def _data_cells(self, line: Line) -> dict[str, Text]:
+        """The cells that change only when a poll brings new data (or the theme changes)."""
+        p, wf = line.pipeline, line.workflow
+        w = self._widths
+        status = wf.status if wf else line.pipeline_status
+        dim = "" if line.first else "dim"
+        return {
+            "status": status_text(status, self.app),
+            "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
+                                      w["pipeline"]), dim),
+            "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
+            "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+            "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
+            "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
+        }
+
+    def _clock_texts(self, line: Line) -> dict[str, str]:
+        """The cells that move with the clock: the age, and a running workflow's duration."""
+        p, wf = line.pipeline, line.workflow
         now = self.tui.now()
         created = wf.created_at if wf else p.created_at
         seconds = elapsed(wf.created_at, wf.stopped_at, now) if wf else None
-        clock = {
+        return {
             "age": format_age((now - created).total_seconds()).replace(" ago", "")
             if created else "",
             "duration": format_duration(seconds) if seconds is not None else "",
         }
-        for column, text in clock.items():
-            previous = old.get(column) if old else None
-            cells[column] = previous if previous is not None and previous.plain == text \
-                else Text(text)
-        self._cell_cache[line.key] = (line, theme, cells)
-        return cells
 
     @property
     def lines(self) -> list[Line]:

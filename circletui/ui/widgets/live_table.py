@@ -5,7 +5,9 @@ a bare ``refresh()``), so a clock cell ticking once a minute rewrites every row 
 terminal. This is a Line API widget (``ScrollView`` + ``render_line``, see "Line API" in the
 Textual guide): ``set_rows`` diffs what it is given against what is shown, by row key, and when
 the keys and their order are unchanged it marks only the changed cells dirty with
-``refresh(Region)``, so the compositor writes those cells and nothing else.
+``refresh(Region)``, so no other line is rendered or written. (Textual 8.2 writes a dirty
+region of a line from the widget's left edge to the region's right edge, see
+Textualize/textual#5625: a changed cell costs its row up to the cell's end, not the table.)
 
 The header line stays on top while rows scroll under it; a row cursor follows the keys
 (arrows, Page Up/Down, Home/End and vi's j/k/g/G), a click moves it, Enter or a click on the
