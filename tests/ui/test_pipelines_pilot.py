@@ -338,3 +338,25 @@ async def test_a_theme_change_recolours_the_status_cells_at_the_next_tick():
         app.screen.tick()
         after = colours()
         assert after != before and all(style.startswith(("bold", "dim")) for style in after)
+
+
+async def test_narrowing_the_terminal_drops_columns_and_keeps_the_cursor():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j")
+        before = app.screen.selected_line().key
+        table = app.screen.query_one(LiveTable)
+        assert [c.key for c in table.columns][-3:] == ["actor", "age", "duration"]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert [c.key for c in table.columns][-2:] == ["subject", "age"]
+        assert app.screen.selected_line().key == before
+        assert sum(c.width + 2 for c in table.columns) <= 80
+        assert all(len(table.get_cell(key, "pipeline").plain) <= 13 for key in table.row_keys)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert app.screen.selected_line().key == before
+        assert all(table.get_cell(key, "actor").plain for key in table.row_keys), \
+            "a column that comes back is filled at once"
