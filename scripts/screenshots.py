@@ -25,7 +25,7 @@ SEED = 7
 async def to_workflow(pilot: Pilot, status: str | None = None, name: str | None = None) -> None:
     await settle(pilot)
     screen = pilot.app.screen
-    lines = screen._lines  # type: ignore[attr-defined]
+    lines = screen.lines  # type: ignore[attr-defined]
     index = next(i for i, ln in enumerate(lines) if ln.workflow
                  and (status is None or ln.workflow.status == status)
                  and (name is None or ln.workflow.name == name))
@@ -57,7 +57,7 @@ async def job(pilot: Pilot) -> None:
     """A failed test job of a still-running workflow: the first thing one opens after red."""
     await settle(pilot)
     world = pilot.app.simulator.world  # type: ignore[attr-defined]
-    lines = pilot.app.screen._lines  # type: ignore[attr-defined]
+    lines = pilot.app.screen.lines  # type: ignore[attr-defined]
     index, target = next(
         (i, j) for i, ln in enumerate(lines) if ln.workflow
         for j in world.jobs_of(ln.workflow.id) if j.status == "failed" and "test" in j.name

@@ -74,7 +74,7 @@ async def test_a_failed_job_opens_on_its_failing_step_at_the_error():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         # The newest failed parallel job whose workflow is on the first page.
-        shown = {ln.workflow.id for ln in app.screen._lines if ln.workflow}
+        shown = {ln.workflow.id for ln in app.screen.lines if ln.workflow}
         job = next(j for wf in sim.world.workflows if wf.id in shown for j in wf.jobs
                    if j.status == "failed" and j.parallelism > 1)
         await select_workflow(pilot, job.workflow.id)

@@ -6,18 +6,17 @@ action, none after an aborted one.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
+from circletui.ui.widgets.live_table import LiveTable
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
 from .harness import confirm, make_app, make_simulator, settle
 
 
 def rows(app) -> list[str]:
-    return [str(key.value) for key in app.screen.query_one(DataTable).rows]
+    return app.screen.query_one(LiveTable).row_keys
 
 
 async def select_workflow(pilot, workflow_id: str) -> None:
@@ -62,7 +61,7 @@ async def test_rerun_from_failed_sends_exactly_one_request():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(wf for wf in app.screen._lines if wf.workflow and
+        failed = next(wf for wf in app.screen.lines if wf.workflow and
                       wf.workflow.status == "failed").workflow
         await select_workflow(pilot, failed.id)
         await pilot.press("r")
@@ -85,7 +84,7 @@ async def test_aborted_rerun_sends_nothing():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         for key in ("r", "n", "R", "escape"):
@@ -100,7 +99,7 @@ async def test_rerun_all_sends_no_from_failed():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        done = next(ln.workflow for ln in app.screen._lines
+        done = next(ln.workflow for ln in app.screen.lines
                     if ln.workflow and ln.workflow.status == "success")
         await select_workflow(pilot, done.id)
         await pilot.press("R")
@@ -117,13 +116,13 @@ async def test_cancel_running_workflow():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        running = next(ln.workflow for ln in app.screen._lines
+        running = next(ln.workflow for ln in app.screen.lines
                        if ln.workflow and ln.workflow.status in ("running", "failing"))
         await select_workflow(pilot, running.id)
         await confirm(pilot, "c")
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{running.id}/cancel$")) == 1
-        line = next(ln for ln in app.screen._lines if ln.workflow and ln.workflow.id == running.id)
+        line = next(ln for ln in app.screen.lines if ln.workflow and ln.workflow.id == running.id)
         assert line.workflow.status == "canceled", "refreshed at once, not at the next tick"
 
 
@@ -132,7 +131,7 @@ async def test_rerun_from_failed_is_unavailable_on_a_green_workflow():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        done = next(ln.workflow for ln in app.screen._lines
+        done = next(ln.workflow for ln in app.screen.lines
                     if ln.workflow and ln.workflow.status == "success")
         await select_workflow(pilot, done.id)
         assert app.screen.check_action("rerun_failed", ()) is None  # greyed out in the footer
@@ -147,7 +146,7 @@ async def test_read_only_refuses_and_says_so():
     app = make_app(sim, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         await pilot.press("r")
@@ -162,7 +161,7 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.server_error(500, method="POST")
@@ -177,7 +176,7 @@ async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing(
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        failed = next(ln.workflow for ln in app.screen._lines
+        failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
         sim.faults.latency(2, method="POST", count=1)
@@ -197,7 +196,7 @@ async def test_filter_as_you_type_and_toggles():
         everything = rows(app)
         await pilot.press("slash", *"fix/")
         await settle(pilot)
-        filtered = app.screen._lines
+        filtered = app.screen.lines
         assert 0 < len(filtered) < len(everything)
         assert all("fix/" in (ln.pipeline.branch or "") or "fix/" in ln.pipeline.subject.lower()
                    for ln in filtered)
@@ -207,7 +206,7 @@ async def test_filter_as_you_type_and_toggles():
         await pilot.press("f")
         await settle(pilot)
         statuses = {ln.workflow.status if ln.workflow else ln.pipeline_status
-                    for ln in app.screen._lines}
+                    for ln in app.screen.lines}
         assert statuses and statuses <= {"failed", "failing", "error", "errored", "on_hold",
                                          "unauthorized"}
         await pilot.press("m")
@@ -281,9 +280,83 @@ async def test_api_text_is_shown_literally_never_interpreted():
     app = make_app(sim)
     async with app.run_test(size=(220, 60)) as pilot:
         await settle(pilot)
-        line = next(ln for ln in app.screen._lines if "[bold red]" in ln.pipeline.subject)
+        line = next(ln for ln in app.screen.lines if "[bold red]" in ln.pipeline.subject)
         assert "\x1b" in line.pipeline.subject, "the simulator sends an escape sequence too"
-        cell = app.screen.query_one(DataTable).get_cell(line.key, "subject")
+        cell = app.screen.query_one(LiveTable).get_cell(line.key, "subject")
         assert "[bold red]not markup[/]" in cell.plain
         assert "\x1b" not in cell.plain and "[2J" not in cell.plain
         assert not cell.spans and "bold" not in str(cell.style)
+
+
+async def test_the_clock_tick_repaints_only_cells_whose_text_changed():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(LiveTable)
+        calls = []
+        original = table.refresh
+
+        def refresh(*regions, **kwargs):
+            calls.append(regions)
+            return original(*regions, **kwargs)
+
+        table.refresh = refresh
+        screen.tick()
+        assert calls == [], "no time passed: nothing is repainted"
+        before = {key: [c.plain for c in table.get_row(key)] for key in table.row_keys}
+        sim.clock.advance(1)
+        screen.tick()
+        # One second on: running durations and ages under a minute move, each cell repainted
+        # alone; nothing else is.
+        changed = {
+            table.region_of(key, column.key)
+            for key in table.row_keys
+            for column, old, new in zip(table.columns, before[key], table.get_row(key),
+                                    strict=True)
+            if old != new.plain
+        }
+        assert changed and None not in changed
+        assert sorted(calls) == sorted((region,) for region in changed)
+        assert all(region.height == 1 and region.width <= 12 for region in changed)
+        assert len(changed) < len(table.row_keys), "not the whole table"
+
+
+async def test_a_theme_change_recolours_the_status_cells_at_the_next_tick():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(LiveTable)
+        def colours():
+            return [str(table.get_cell(key, "status").style) for key in table.row_keys]
+
+        before = colours()
+        app.theme = "nord"
+        await settle(pilot)
+        app.screen.tick()
+        after = colours()
+        assert after != before and all(style.startswith(("bold", "dim")) for style in after)
+
+
+async def test_narrowing_the_terminal_drops_columns_and_keeps_the_cursor():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j")
+        before = app.screen.selected_line().key
+        table = app.screen.query_one(LiveTable)
+        assert [c.key for c in table.columns][-3:] == ["actor", "age", "duration"]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert [c.key for c in table.columns][-2:] == ["subject", "age"]
+        assert app.screen.selected_line().key == before
+        assert sum(c.width + 2 for c in table.columns) <= 80
+        assert all(len(table.get_cell(key, "pipeline").plain) <= 13 for key in table.row_keys)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert app.screen.selected_line().key == before
+        assert all(table.get_cell(key, "actor").plain for key in table.row_keys), \
+            "a column that comes back is filled at once"

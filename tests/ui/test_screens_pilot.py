@@ -20,7 +20,7 @@ from .test_pipelines_pilot import select_workflow
 
 async def open_workflow(pilot, status: str | None = None, name: str | None = None):
     app = pilot.app
-    line = next(ln for ln in app.screen._lines if ln.workflow
+    line = next(ln for ln in app.screen.lines if ln.workflow
                 and (status is None or ln.workflow.status == status)
                 and (name is None or ln.workflow.name == name))
     await select_workflow(pilot, line.workflow.id)
@@ -272,7 +272,7 @@ async def test_several_orgs_give_a_picker():
         await settle(pilot)
         assert isinstance(app.screen, PipelinesScreen)
         assert app.scope.org == "bb/acme-labs"
-        lines = app.screen._lines
+        lines = app.screen.lines
         assert lines and {ln.pipeline.project_slug for ln in lines} == {"bb/acme-labs/infra"}
 
 
@@ -283,7 +283,7 @@ async def test_project_scope_and_branch_filter():
         await settle(pilot)
         asked = sim.requests_matching("GET", r"^/api/v2/project/gh/acme/web/pipeline$")
         assert asked and asked[0].query == {"branch": "main"}
-        assert {ln.pipeline.branch for ln in app.screen._lines} == {"main"}
+        assert {ln.pipeline.branch for ln in app.screen.lines} == {"main"}
 
 
 async def test_keymap_from_config_rebinds_by_id():

@@ -19,7 +19,7 @@ def app_for_snapshot():
 
 async def _open(pilot, status: str | None = None, name: str | None = None) -> None:
     await settle(pilot)
-    line = next(ln for ln in pilot.app.screen._lines if ln.workflow
+    line = next(ln for ln in pilot.app.screen.lines if ln.workflow
                 and (status is None or ln.workflow.status == status)
                 and (name is None or ln.workflow.name == name))
     await select_workflow(pilot, line.workflow.id)
@@ -75,7 +75,7 @@ def test_approvals(snap_compare, size):
 def test_confirm_rerun(snap_compare, size):
     async def run_before(pilot):
         await settle(pilot)
-        line = next(ln for ln in pilot.app.screen._lines
+        line = next(ln for ln in pilot.app.screen.lines
                     if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, line.workflow.id)
         await pilot.press("r")

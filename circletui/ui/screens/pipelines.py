@@ -1,8 +1,9 @@
 """The pipelines screen: recent pipelines, newest first, one row per workflow.
 
-Rows are keyed by pipeline and workflow id and updated in place, so the cursor stays on the
-same workflow while polls come back. ``/`` filters as you type; ``m`` and ``f`` toggle "mine"
-and "failed or on hold only".
+Rows are keyed by pipeline and workflow id and diffed in place by a ``LiveTable``, so the
+cursor stays on the same workflow while polls come back, and a tick that moves one age or
+running duration repaints that cell and nothing else. ``/`` filters as you
+type; ``m`` and ``f`` toggle "mine" and "failed or on hold only".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from circletui.api.models import Pipeline, Workflow
 from circletui.monitor import PipelineRow
@@ -22,6 +23,7 @@ from circletui.timefmt import elapsed, format_age, format_duration
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, safe, truncate
+from circletui.ui.widgets.live_table import Column, LiveTable
 from circletui.weburls import pipeline_web_url, workflow_web_url
 
 #: statuses the "failed / on hold only" toggle keeps
@@ -64,9 +66,10 @@ def build_lines(rows: list[PipelineRow]) -> list[Line]:
     return lines
 
 
-def _signature(cell: Text | None) -> tuple | None:
-    # rich's Text equality ignores the base style; a status change must still redraw.
-    return None if cell is None else (cell.plain, str(cell.style), tuple(cell.spans))
+def _same_line(a: Line, b: Line) -> bool:
+    """Whether two lines show the same data (a new poll answer brings new objects)."""
+    return (a.pipeline is b.pipeline and a.workflow is b.workflow and a.first == b.first
+            and a.pipeline_status == b.pipeline_status)
 
 
 def matches(line: Line, needle: str) -> bool:
@@ -105,20 +108,23 @@ class PipelinesScreen(BaseScreen):
         self._lines: list[Line] = []
         self._by_key: dict[str, Line] = {}
         self._columns: tuple[str, ...] = ()
+        self._widths: dict[str, int] = {}
         self._render_scheduled = False
-        self._ticks = 0
-        self._rendered: dict[str, dict[str, Text]] = {}
+        # key -> (the line, the theme, its cells): a tick rebuilds only the clock cells, and a
+        # cell whose text is unchanged is the same Text object, which the table skips at once
+        self._cell_cache: dict[str, tuple[Line, str, dict[str, Text]]] = {}
+        self._table: LiveTable | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Input(placeholder="filter: branch, project, subject, actor…", id="filter")
         yield Static("Loading pipelines…", id="empty")
-        yield DataTable(id="pipelines", cursor_type="row", zebra_stripes=False)
+        yield LiveTable(id="pipelines")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        table = self.query_one(DataTable)
+        table = self._table = self.query_one(LiveTable)
         self._setup_columns(table)
         self.tui.rows_signal.subscribe(self, self._on_rows)
         if self.tui.feed is not None:
@@ -136,11 +142,10 @@ class PipelinesScreen(BaseScreen):
             cols.append("duration")
         return tuple(cols)
 
-    def _setup_columns(self, table: DataTable) -> None:
+    def _setup_columns(self, table: LiveTable) -> None:
         width = max(self.app.size.width, 60)
         cols = self._wanted_columns(width)
         self._columns = cols
-        table.clear(columns=True)
         wide = width >= 110
         widths = {
             "status": 11 if wide else 10,
@@ -158,13 +163,16 @@ class PipelinesScreen(BaseScreen):
             "status": "Status", "pipeline": "Pipeline", "branch": "Branch", "workflow": "Workflow",
             "subject": "Commit", "actor": "Actor", "age": "Age", "duration": "Duration",
         }
-        for col in cols:
-            table.add_column(titles[col], key=col, width=widths[col])
+        if widths != self._widths:
+            self._cell_cache.clear()
         self._widths = widths
-        self._render_lines(force=True)
+        columns = tuple(Column(col, titles[col], widths[col]) for col in cols)
+        if columns != table.columns:
+            table.set_columns(columns)
+        self._render_lines()
 
     def on_resize(self) -> None:
-        self._setup_columns(self.query_one(DataTable))
+        self._setup_columns(self.query_one(LiveTable))
 
     # -- data --------------------------------------------------------------------------------
 
@@ -193,16 +201,25 @@ class PipelinesScreen(BaseScreen):
         return lines
 
     def _cells(self, line: Line) -> dict[str, Text]:
+        theme = self.app.theme
+        cached = self._cell_cache.get(line.key)
+        if cached is not None and cached[1] == theme and _same_line(cached[0], line):
+            cells = dict(cached[2])
+        else:
+            cells = self._data_cells(line)
+        for column, text in self._clock_texts(line).items():
+            previous = cells.get(column)
+            if previous is None or previous.plain != text:
+                cells[column] = Text(text)
+        self._cell_cache[line.key] = (line, theme, cells)
+        return cells
+
+    def _data_cells(self, line: Line) -> dict[str, Text]:
+        """The cells that change only when a poll brings new data (or the theme changes)."""
         p, wf = line.pipeline, line.workflow
-        now = self.tui.now()
         w = self._widths
         status = wf.status if wf else line.pipeline_status
         dim = "" if line.first else "dim"
-        if wf:
-            seconds = elapsed(wf.created_at, wf.stopped_at, now)
-        else:
-            seconds = None
-        created = wf.created_at if wf else p.created_at
         return {
             "status": status_text(status, self.app),
             "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
@@ -211,37 +228,44 @@ class PipelinesScreen(BaseScreen):
             "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
             "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
             "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
-            "age": Text(format_age((now - created).total_seconds()).replace(" ago", "")
-                        if created else ""),
-            "duration": Text(format_duration(seconds) if seconds is not None else ""),
         }
 
-    def _render_lines(self, force: bool = False) -> None:
-        tables = self.query(DataTable)
-        if not tables:
+    def _clock_texts(self, line: Line) -> dict[str, str]:
+        """The cells that move with the clock: the age, and a running workflow's duration."""
+        p, wf = line.pipeline, line.workflow
+        now = self.tui.now()
+        created = wf.created_at if wf else p.created_at
+        seconds = elapsed(wf.created_at, wf.stopped_at, now) if wf else None
+        return {
+            "age": format_age((now - created).total_seconds()).replace(" ago", "")
+            if created else "",
+            "duration": format_duration(seconds) if seconds is not None else "",
+        }
+
+    @property
+    def lines(self) -> list[Line]:
+        """The rows on screen, top to bottom (after the filter and the toggles)."""
+        return list(self._lines)
+
+    def _render_lines(self, force: bool = False, *, lines: list[Line] | None = None) -> None:
+        """Show the current rows (or ``lines``). The table diffs them by key and repaints only
+        the cells whose text changed; ``force`` repaints everything (what a column change
+        does)."""
+        table = self._table
+        if table is None or not table.is_attached:
             return  # a late refresh while the screen is being torn down
-        table = tables.first()
-        lines = self._visible_lines()
-        keys = [ln.key for ln in lines]
-        current = self._current_key()
-        rendered: dict[str, dict[str, Text]] = {}
-        if force or keys != [ln.key for ln in self._lines]:
-            table.clear()
-            for line in lines:
-                cells = rendered[line.key] = self._cells(line)
-                table.add_row(*(cells[c] for c in self._columns), key=line.key)
-            if current in keys:
-                table.move_cursor(row=keys.index(current), animate=False, scroll=True)
-        else:
-            # Same rows in the same order: touch only the cells whose text or style changed,
-            # so the cursor and the scroll position stay exactly where they are.
-            for line in lines:
-                cells = rendered[line.key] = self._cells(line)
-                old = self._rendered.get(line.key, {})
-                for col in self._columns:
-                    if _signature(old.get(col)) != _signature(cells[col]):
-                        table.update_cell(line.key, col, cells[col])
-        self._rendered = rendered
+        if force:
+            table.set_columns(table.columns)
+        if lines is None:
+            lines = self._visible_lines()
+        keys = {line.key for line in lines}
+        for key in [key for key in self._cell_cache if key not in keys]:
+            del self._cell_cache[key]
+        rows = []
+        for line in lines:
+            cells = self._cells(line)
+            rows.append((line.key, tuple(cells[c] for c in self._columns)))
+        table.set_rows(rows)
         self._lines = lines
         self._by_key = {ln.key: ln for ln in lines}
         self.selection_changed()
@@ -252,14 +276,7 @@ class PipelinesScreen(BaseScreen):
         return list(self._lines)
 
     def _current_key(self) -> str | None:
-        tables = self.query(DataTable)
-        if not tables:
-            return None
-        table = tables.first()
-        if not self._lines or table.row_count == 0:
-            return None
-        row = min(table.cursor_row, len(self._lines) - 1)
-        return self._lines[row].key if row >= 0 else None
+        return self._table.cursor_key if self._table is not None else None
 
     def selected_line(self) -> Line | None:
         key = self._current_key()
@@ -279,12 +296,12 @@ class PipelinesScreen(BaseScreen):
                                     line.workflow.id)
         return pipeline_web_url(self.tui.settings.host, p.project_slug, p.number)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.RowHighlighted)
+    def _highlighted(self, event: LiveTable.RowHighlighted) -> None:
         self.selection_changed()
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(LiveTable.RowSelected)
+    def _selected(self, event: LiveTable.RowSelected) -> None:
         event.stop()
         self.action_open_workflow()
 
@@ -316,7 +333,7 @@ class PipelinesScreen(BaseScreen):
         if box.display:
             box.value = ""
             box.display = False
-            self.query_one(DataTable).focus()
+            self.query_one(LiveTable).focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -324,7 +341,7 @@ class PipelinesScreen(BaseScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LiveTable).focus()
 
     def watch_filter_text(self) -> None:
         if self.is_mounted:
@@ -346,13 +363,8 @@ class PipelinesScreen(BaseScreen):
         self.tui.set_scope(replace(scope, mine=not scope.mine))
         self.notify("Showing my pipelines" if not scope.mine else "Showing everyone's pipelines")
 
-    #: seconds between redraws of ages and running durations: any cell update repaints the
-    #: whole DataTable (about 50 ms of CPU, see benchmarks/bench_ui.py), too much every
-    #: second for an app left open all day
-    TICK_EVERY = 5
-
     def tick(self) -> None:
-        """Called once a second: every ``TICK_EVERY`` s, ages and running durations move on."""
-        self._ticks += 1
-        if self._lines and self._ticks % self.TICK_EVERY == 0:
-            self._render_lines()
+        """Called once a second: ages and running durations move on. Only the cells whose
+        text changed are repainted, so most seconds write nothing to the terminal."""
+        if self._lines and not self._render_scheduled:
+            self._render_lines(lines=self._lines)
