@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import compressed, graph, micro
+from benchmarks import compressed, graph, log_view, micro
 from benchmarks.report import Figure, markdown_table, text_table, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,17 +46,18 @@ class Plan:
     layout_runs: int
     sync_calls: int
     answers: int
+    log_lines: int
 
 
 FULL = Plan(
     start_runs=5, settle=10, window=60, finished_minutes=30, graph_minutes=10,
     list_minutes=10, warmup=60, memory_hours=24, graph_sizes=(50, 500, 5000), paint_runs=3,
-    keys=60, layout_runs=5, sync_calls=10_000, answers=200,
+    keys=60, layout_runs=5, sync_calls=10_000, answers=200, log_lines=100_000,
 )
 QUICK = Plan(
-    start_runs=1, settle=1, window=3, finished_minutes=2, graph_minutes=0.5,
+    start_runs=1, settle=1, window=3, finished_minutes=1, graph_minutes=0.5,
     list_minutes=0.5, warmup=10, memory_hours=1, graph_sizes=(50, 500, 5000), paint_runs=1,
-    keys=6, layout_runs=1, sync_calls=1_000, answers=20,
+    keys=6, layout_runs=1, sync_calls=1_000, answers=20, log_lines=5_000,
 )
 
 
@@ -188,6 +189,22 @@ async def micro_part(plan: Plan) -> list[Figure]:
     ]
 
 
+def log_part(plan: Plan) -> list[Figure]:
+    r = log_view.measure(plan.log_lines)
+    n = f"{plan.log_lines:,}"
+    interactions = {k: round(r[k] * 1000, 1) for k in ("top", "search_miss", "wrap")}
+    return [
+        Figure("log.parse", f"step output, {n} lines: parse", r["parse"], "s",
+               r["naive_parse"], "Text.from_ansi"),
+        Figure("log.memory", f"step output, {n} lines: memory held", r["held"] / 1e6, "MB",
+               r["raw_bytes"] / 1e6, "the raw text"),
+        Figure("log.mount", f"step output, {n} lines: open at the bottom", r["mount"], "s",
+               note="then g, a search with no match, w (ms): "
+               + ", ".join(f"{v:.0f}" for v in interactions.values()),
+               detail={"interactions_ms": interactions}),
+    ]
+
+
 def start_memory(hours: float, mode: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "benchmarks.memory", "--hours", f"{hours:g}", "--mode", mode],
@@ -253,6 +270,7 @@ def run(quick: bool) -> tuple[list[Figure], dict]:
         mark = time.perf_counter()
         figures += asyncio.run(graph_part(plan, quick))
         figures += asyncio.run(micro_part(plan))
+        figures += log_part(plan)
         parts["graph+micro"] = time.perf_counter() - mark
         if not quick:
             memory_procs = [start_memory(plan.memory_hours, m) for m in ("monitor", "world")]

@@ -34,6 +34,9 @@ FIGURES = {
     "simulator.sync_idle",
     "simulator.answer",
     "memory.day",
+    "log.parse",
+    "log.memory",
+    "log.mount",
 }
 
 #: figures judged against their baseline: the baseline must be measured too
