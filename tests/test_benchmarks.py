@@ -25,10 +25,10 @@ FIGURES = {
     "requests.pipelines_list",
     "graph.layout_50",
     "graph.layout_500",
-    "graph.layout_5000",
+    "graph.layout_large",
     "graph.paint_50",
     "graph.paint_500",
-    "graph.paint_5000",
+    "graph.paint_large",
     "graph.cursor_p95",
     "graph.layout_monorepo",
     "simulator.sync_idle",
@@ -44,8 +44,8 @@ RATIOS = {
     "start.first_row",
     "requests.running_graph",
     "requests.pipelines_list",
-    "graph.layout_5000",
-    "graph.paint_5000",
+    "graph.layout_large",
+    "graph.paint_large",
 }
 
 
