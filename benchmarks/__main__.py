@@ -109,10 +109,12 @@ async def requests_part(plan: Plan) -> list[Figure]:
 
     return [
         Figure(
-            "requests.finished_org", "requests/min, 20 visible pipelines, all finished",
+            "requests.finished_org",
+            f"requests/min, {a.visible} visible pipelines, all finished",
             a.per_minute, "req/min", target=("<=", 3), on="value",
             note=f"compressed time, {a.seconds / 60:.0f} simulated min",
-            detail={"by_endpoint": dict(a.kinds), "simulated_seconds": a.seconds},
+            detail={"by_endpoint": dict(a.kinds), "simulated_seconds": a.seconds,
+                    "visible_pipelines": a.visible},
         ),
         Figure(
             "requests.running_graph", "requests/min, a running workflow's graph open",

@@ -150,6 +150,7 @@ class Window:
     kinds: Counter[str]
     minimum: float | None = None  # requests the minimum would send in the same window
     wall: float = 0.0
+    visible: int = 0  # pipelines in the list at the end
 
     @property
     def per_minute(self) -> float:
@@ -174,6 +175,7 @@ async def measure(rig: AppRig, seconds: float, minimum_per_step=None) -> Window:
         kinds,
         minimum if minimum_per_step is not None else None,
         time.perf_counter() - started,
+        len(rig.visible_pipeline_ids()),
     )
 
 
