@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -214,17 +213,16 @@ def realistic_500() -> list[Job]:
     return jobs
 
 
-def test_500_jobs_lay_out_quickly() -> None:
+def test_500_jobs_lay_out_in_stages() -> None:
+    # How long this takes is a benchmark figure (python -m benchmarks), not a test.
     jobs = realistic_500()
     assert len(jobs) == 498
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        result = layout(jobs)
-        best = min(best, time.perf_counter() - started)
+    result = layout(jobs)
     assert len(result.nodes) == len(jobs)
-    # About 20 ms on a laptop; the bound leaves room for a loaded CI machine.
-    assert best < 0.1
+    columns = {job_id: pos.column for job_id, pos in result.nodes.items()}
+    assert columns["build"] == 0 and columns["deploy"] == len(result.columns) - 1
+    for j in jobs:
+        assert all(columns[dep] < columns[j.id] for dep in j.dependencies), j.id
 
 
 def test_wide_and_deep_graphs_complete() -> None:

@@ -21,7 +21,8 @@ CircleCI's MCP server reads at http://HOST:PORT/api/private. Where live CircleCI
 from its OpenAPI document, the simulator answers as live CircleCI does
 (circletui/simulator/divergences.py lists each difference). The world is generated from
 --seed, has about sixty pipelines of history, and evolves in real time; new pipelines keep
-arriving unless --no-live is given.
+arriving unless --no-live is given; --frozen serves a world where every workflow has
+finished and nothing moves.
 
 Authenticate with the demo token (--token, default "demo-token") in a Circle-Token header,
 as the username of HTTP Basic auth, or as an Authorization: Bearer token. Point circletui at
@@ -68,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-live", action="store_true", help="no new pipelines arrive on their own"
     )
     parser.add_argument(
+        "--frozen",
+        action="store_true",
+        help="finish every workflow (those on hold are cancelled), then stop the clock:"
+        " nothing changes while served (implies --no-live; --speed is ignored)",
+    )
+    parser.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -108,13 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     if args.speed <= 0:
         parser.error("--speed must be positive")
-    sim = Simulator(
-        seed=args.seed,
-        clock=RealClock(speed=args.speed),
-        token=args.token,
-        quirks=quirks,
-        live=not args.no_live,
-    )
+    if args.frozen:
+        from circletui.simulator.frozen import frozen_simulator
+
+        sim = frozen_simulator(seed=args.seed, token=args.token, quirks=quirks)
+    else:
+        sim = Simulator(
+            seed=args.seed,
+            clock=RealClock(speed=args.speed),
+            token=args.token,
+            quirks=quirks,
+            live=not args.no_live,
+        )
     try:
         asyncio.run(_serve(sim, args.host, args.port, args.log_level))
     except KeyboardInterrupt:

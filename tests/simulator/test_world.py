@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -341,11 +340,13 @@ def test_live_mode_brings_new_pipelines_on_a_seeded_schedule(clock: ManualClock)
     assert len(quiet.pipelines) == 60
 
 
-def test_sync_with_nothing_due_is_cheap(world: World) -> None:
-    started = time.perf_counter()
-    for _ in range(10_000):
+def test_sync_with_nothing_due_changes_nothing(world: World) -> None:
+    # How long a sync takes is a benchmark figure (python -m benchmarks), not a test.
+    world.sync()
+    before = _snapshot(world)
+    for _ in range(1_000):
         world.sync()
-    assert time.perf_counter() - started < 0.5
+    assert _snapshot(world) == before
     assert len(world.active_workflows) <= 12
 
 
