@@ -102,6 +102,9 @@ class CircleTUI(App[int]):
                             severity="warning", markup=False)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        for warning in self.settings.warnings:
+            self.notify(warning, title="Your token is exposed", severity="warning",
+                        timeout=30, markup=False)
         self.monitor.add_health_listener(self.health_signal.publish)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         self.push_screen(PipelinesScreen())
@@ -197,7 +200,7 @@ def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = Tr
     clock = clock or RealClock()
     simulator = Simulator(seed=seed, clock=clock, live=live, quirks="all")
     client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport(),
-                            retry=POLL_RETRY)
+                            retry=POLL_RETRY, read_only=settings.read_only)
     return CircleTUI(replace(settings, host=DEMO_HOST), client, now=clock.now,
                      simulator=simulator)
 
@@ -206,7 +209,14 @@ def build_app(settings: Settings) -> CircleTUI:
     if settings.demo:
         return build_demo(settings)
     assert settings.token is not None
-    client = CircleCIClient(settings.token, settings.host, retry=POLL_RETRY)
+    client = CircleCIClient(
+        settings.token,
+        settings.host,
+        retry=POLL_RETRY,
+        read_only=settings.read_only,
+        ca_bundle=settings.ca_bundle,
+        allow_insecure_http=settings.insecure_http,
+    )
     return CircleTUI(settings, client)
 
 

@@ -30,7 +30,7 @@ def make_app(sim: Simulator, **settings) -> CircleTUI:
     config = replace(base, **settings)
     # One attempt per read: the monitor polls again anyway, and tests count requests.
     client = CircleCIClient(sim.token, HOST, transport=sim.transport(),
-                            retry=RetryPolicy(max_attempts=1))
+                            retry=RetryPolicy(max_attempts=1), read_only=config.read_only)
     app = CircleTUI(config, client, now=sim.clock.now)
     record_notifications(app)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from circletui.ui.screens.base import MUTATIONS
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
@@ -142,7 +143,7 @@ async def test_rerun_from_failed_is_unavailable_on_a_green_workflow():
         assert posts(sim, r"/rerun$") == []
 
 
-async def test_read_only_refuses_and_says_so():
+async def test_read_only_hides_every_action_key_and_says_why():
     sim = make_simulator()
     app = make_app(sim, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -150,10 +151,14 @@ async def test_read_only_refuses_and_says_so():
         failed = next(ln.workflow for ln in app.screen._lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
-        await pilot.press("r")
+        for action in MUTATIONS:
+            assert app.screen.check_action(action, ()) is False, action  # hidden, not greyed
+        offered = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert not offered & MUTATIONS  # so not in the footer, the help or the palette
+        assert "read-only" in app.screen.query_one(StatusLine).render().plain
+        await pilot.press("r", "R", "c")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
-        assert any("Read-only" in note for note in app.notes)
         assert posts(sim, r"") == []
 
 

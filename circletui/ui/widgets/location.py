@@ -83,6 +83,14 @@ class StatusLine(Static):
         self.set_class(not health.ok, "-problem")
 
     def render(self) -> Text:
+        text = self._health_text()
+        settings = getattr(self.app, "settings", None)
+        if getattr(settings, "read_only", False):
+            # The action keys are hidden in read-only mode; this says why.
+            text.append("  read-only", style="bold")
+        return text
+
+    def _health_text(self) -> Text:
         health = self.health
         app = self.app
         now_wall = getattr(app, "now", None)
