@@ -83,7 +83,7 @@ class CircleTUI(App[int]):
             clock=monotonic,
             wall_clock=self.now,
         )
-        self.actions = Actions(self.monitor)
+        self.actions = Actions(self.monitor, clock=monotonic)
         self.scope: PipelineScope | None = None
         self.feed: PipelineFeed | None = None
         self.approval_feed: ApprovalFeed | None = None

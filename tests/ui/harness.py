@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import anyio
+import httpx
 from textual.pilot import Pilot
 
 from circletui.api import CircleCIClient, RetryPolicy
@@ -25,15 +27,35 @@ def make_simulator(seed: int = SEED, **kwargs) -> Simulator:
     return Simulator(seed=seed, clock=ManualClock(), **kwargs)
 
 
-def make_app(sim: Simulator, **settings) -> CircleTUI:
+def make_app(sim: Simulator, *, transport: httpx.AsyncBaseTransport | None = None,
+             **settings) -> CircleTUI:
     base = Settings(token=Secret(sim.token), token_source="test", host=HOST, org="gh/acme")
     config = replace(base, **settings)
     # One attempt per read: the monitor polls again anyway, and tests count requests.
-    client = CircleCIClient(sim.token, HOST, transport=sim.transport(),
+    client = CircleCIClient(sim.token, HOST, transport=transport or sim.transport(),
                             retry=RetryPolicy(max_attempts=1), read_only=config.read_only)
     app = CircleTUI(config, client, now=sim.clock.now)
     record_notifications(app)
     return app
+
+
+class PostGate(httpx.AsyncBaseTransport):
+    """The simulator's transport, holding every POST until ``open()``: a test can act while
+    a mutation is on the wire without a real delay. ``arrived`` is set when one is held."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.inner = sim.transport()
+        self.arrived = anyio.Event()
+        self._open = anyio.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.arrived.set()
+            await self._open.wait()
+        return await self.inner.handle_async_request(request)
 
 
 def record_notifications(app: CircleTUI) -> None:

@@ -6,6 +6,7 @@ action, none after an aborted one.
 
 from __future__ import annotations
 
+import anyio
 from textual.widgets import DataTable
 
 from circletui.ui.screens.base import MUTATIONS
@@ -14,7 +15,7 @@ from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
-from .harness import confirm, make_app, make_simulator, settle
+from .harness import PostGate, confirm, make_app, make_simulator, settle
 
 
 def rows(app) -> list[str]:
@@ -179,19 +180,25 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
 
 async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing():
     sim = make_simulator()
-    app = make_app(sim)
+    gate = PostGate(sim)
+    app = make_app(sim, transport=gate)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         failed = next(ln.workflow for ln in app.screen._lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
-        sim.faults.latency(2, method="POST", count=1)
         await confirm(pilot, "r", wait=False)
-        await pilot.pause()
+        with anyio.fail_after(10):  # a guard against a hang, not a timing
+            await gate.arrived.wait()  # the first rerun is on the wire, unanswered
         await confirm(pilot, "r", wait=False)
+        for _ in range(200):
+            if any("already sent" in note for note in app.notes):
+                break
+            await pilot.pause()
+        assert any("waiting for CircleCI's answer" in note for note in app.notes)
+        gate.open()
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{failed.id}/rerun$")) == 1
-        assert any("already sent" in note for note in app.notes)
 
 
 async def test_filter_as_you_type_and_toggles():
