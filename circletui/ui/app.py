@@ -4,10 +4,15 @@ The app owns the monitor (one poller for everything), the pipeline feed of the w
 and the approvals that ride on it; screens subscribe to what they show. IO runs in named
 worker groups (``monitor``, ``startup``, ``actions``) with ``exit_on_error=False``; a worker
 that fails anyway is reported in one place, :meth:`CircleTUI.on_worker_state_changed`.
+
+An unexpected exception ends the app the way Textual would, with exit status 1 and the terminal
+restored, but without Textual's crash report (it prints every frame's locals): one short line
+instead, and a scrubbed report file (``circletui.crash``).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,8 +23,9 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
+from circletui import crash
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import CircleCIError
 from circletui.config import Settings
@@ -90,6 +96,8 @@ class CircleTUI(App[int]):
         self.rows_signal: Signal[list[PipelineRow]] = Signal(self, "rows")
         self.approvals_signal: Signal[list[PendingApproval]] = Signal(self, "approvals")
         self.health_signal: Signal[Health] = Signal(self, "health")
+        #: set when an unexpected exception ended the app: what to tell the user
+        self.crash_message: str | None = None
 
     # -- start and stop ----------------------------------------------------------------------
 
@@ -124,9 +132,37 @@ class CircleTUI(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
+            if event.worker.group == "monitor" and isinstance(error, Exception):
+                # Nothing would be polled any more: stale data shown as live is worse than
+                # an exit that says why.
+                self._handle_exception(error)
+                return
             message = error.message if isinstance(error, CircleCIError) else repr(error)
+            message = crash.scrub(message, self._secrets())
             self.notify(f"{event.worker.name or event.worker.group}: {message}",
                         title="Something went wrong", severity="error", timeout=10, markup=False)
+
+    # -- crashes -----------------------------------------------------------------------------
+
+    def _secrets(self) -> list[str]:
+        token = self.settings.token
+        return [token.reveal()] if token is not None else []
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Every unhandled exception (a message handler, a worker with ``exit_on_error``, the
+        monitor) ends here. Overrides Textual's ``App._handle_exception``, whose report is a
+        Rich traceback with ``show_locals=True``: the same exit, a different message."""
+        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
+            error = error.error
+        self._return_code = 1
+        if self._exception is None:  # what Textual does: run_test() re-raises it in tests
+            self._exception = error
+            self._exception_event.set()
+        report = crash.write_report(error, self._secrets())
+        self.crash_message = crash.short_message(error, self._secrets(), report)
+        # Exits like Textual's own crash path, with nothing for Textual to print: the message
+        # is printed by run_until_exit(), as plain text a path can be copied from.
+        self.panic()
 
     # -- scope -------------------------------------------------------------------------------
 
@@ -220,7 +256,13 @@ def build_app(settings: Settings) -> CircleTUI:
     return CircleTUI(settings, client)
 
 
-def run_app(settings: Settings) -> int:
-    app = build_app(settings)
+def run_until_exit(app: CircleTUI) -> int:
+    """Run ``app`` in the terminal; after a crash, say so in one line once the terminal is back."""
     app.run()
+    if app.crash_message:
+        print(app.crash_message, file=sys.stderr)
     return app.return_code or 0
+
+
+def run_app(settings: Settings) -> int:
+    return run_until_exit(build_app(settings))
