@@ -6,6 +6,7 @@ what the screens show is the same on every run; the app reads "now" from that cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import anyio
@@ -28,13 +29,17 @@ def make_simulator(seed: int = SEED, **kwargs) -> Simulator:
 
 
 def make_app(sim: Simulator, *, transport: httpx.AsyncBaseTransport | None = None,
-             **settings) -> CircleTUI:
+             monotonic: Callable[[], float] | None = None, **settings) -> CircleTUI:
+    """The app as production builds it, over ``sim``. ``monotonic`` replaces the real clock
+    the monitor schedules by (and the status line counts down with): a test that shows a
+    countdown passes a clock that only moves when told to."""
     base = Settings(token=Secret(sim.token), token_source="test", host=HOST, org="gh/acme")
     config = replace(base, **settings)
     # One attempt per read: the monitor polls again anyway, and tests count requests.
     client = CircleCIClient(sim.token, HOST, transport=transport or sim.transport(),
                             retry=RetryPolicy(max_attempts=1), read_only=config.read_only)
-    app = CircleTUI(config, client, now=sim.clock.now)
+    extra = {"monotonic": monotonic} if monotonic is not None else {}
+    app = CircleTUI(config, client, now=sim.clock.now, **extra)
     record_notifications(app)
     return app
 
