@@ -7,11 +7,22 @@ of its short CI version, ``--soak-seed`` picks its fault schedule.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests (tests/properties): few examples by default so the suite stays fast, no
+# per-example deadline (a loaded CI machine is not a bug); HYPOTHESIS_PROFILE=thorough for more.
+_SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=10, deadline=None,
+                          suppress_health_check=_SLOW_DATA)
+settings.register_profile("thorough", max_examples=500, deadline=None,
+                          suppress_health_check=_SLOW_DATA)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
