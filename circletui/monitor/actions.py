@@ -105,8 +105,7 @@ class Actions:
         ``resource``, or ``effect_timeout`` seconds.
         """
         key = (kind, target)
-        for other in list(self._pending):  # expired ones must not keep their subscriptions
-            self._current(other)
+        self.sweep()
         pending = self._current(key)
         if pending is not None:
             raise ActionInProgress(pending.reason())
@@ -138,6 +137,12 @@ class Actions:
             pending.release()
         else:
             pending.subscription.set_cadence(Cadence.FAST)  # a SLOW list would take a minute
+
+    def sweep(self) -> None:
+        """Forget what has expired, closing its watch (the app calls this every second, so an
+        effect that never shows does not keep its resource polled fast for ever)."""
+        for key in list(self._pending):
+            self._current(key)
 
     def in_flight(self, kind: str, target: str) -> bool:
         return self._current((kind, target)) is not None

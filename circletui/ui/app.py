@@ -125,6 +125,7 @@ class CircleTUI(App[int]):
         await self.client.aclose()
 
     def _tick(self) -> None:
+        self.actions.sweep()
         tick = getattr(self.screen, "tick", None)
         if callable(tick):
             tick()
