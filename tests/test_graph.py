@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -214,17 +213,14 @@ def realistic_500() -> list[Job]:
     return jobs
 
 
-def test_500_jobs_lay_out_quickly() -> None:
+def test_500_jobs_lay_out() -> None:
+    # How long it takes is measured in benchmarks/bench_ui.py (measure_graph), not asserted
+    # here: a loaded machine is not a bug.
     jobs = realistic_500()
     assert len(jobs) == 498
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        result = layout(jobs)
-        best = min(best, time.perf_counter() - started)
+    result = layout(jobs)
     assert len(result.nodes) == len(jobs)
-    # About 20 ms on a laptop; the bound leaves room for a loaded CI machine.
-    assert best < 0.1
+    assert len({(n.column, n.row) for n in result.nodes.values()}) == len(jobs)  # no overlap
 
 
 def test_wide_and_deep_graphs_complete() -> None:
