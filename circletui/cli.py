@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _exit_code(run_app(settings))
+    except ConfigError as exc:  # found while building the client (an unreadable CA bundle)
+        print(f"circletui: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -105,6 +105,19 @@ def test_an_unreadable_ca_bundle_is_named(tmp_path: Path) -> None:
         ssl_context(bad)
 
 
+def test_an_unreadable_ca_bundle_stops_the_command_with_its_name(
+    isolated_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = tmp_path / "not-a-ca.pem"
+    bad.write_text("garbage")
+    monkeypatch.setenv("CIRCLECI_TOKEN", "tok")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bad))
+    assert main([]) == 2  # the real build_app: it fails before any terminal handling
+    err = capsys.readouterr().err
+    assert "not-a-ca.pem" in err and "Traceback" not in err
+
+
 async def serve_tls(sim: Simulator, cert_pem: Path) -> tuple[uvicorn.Server, asyncio.Task, int]:
     config = uvicorn.Config(sim.app, host="127.0.0.1", port=0, lifespan="off",
                             log_level="critical", access_log=False,

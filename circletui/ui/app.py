@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from circletui import crash
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import CircleCIError
-from circletui.config import Settings
+from circletui.config import ConfigError, Settings
 from circletui.monitor import (
     Actions,
     ApprovalFeed,
@@ -246,14 +246,17 @@ def build_app(settings: Settings) -> CircleTUI:
     if settings.demo:
         return build_demo(settings)
     assert settings.token is not None
-    client = CircleCIClient(
-        settings.token,
-        settings.host,
-        retry=POLL_RETRY,
-        read_only=settings.read_only,
-        ca_bundle=settings.ca_bundle,
-        allow_insecure_http=settings.insecure_http,
-    )
+    try:
+        client = CircleCIClient(
+            settings.token,
+            settings.host,
+            retry=POLL_RETRY,
+            read_only=settings.read_only,
+            ca_bundle=settings.ca_bundle,
+            allow_insecure_http=settings.insecure_http,
+        )
+    except ValueError as exc:  # an unreadable CA bundle, a host the client refuses
+        raise ConfigError(str(exc)) from None
     return CircleTUI(settings, client)
 
 
