@@ -35,7 +35,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import yaml
 
 # The URL helpers live in weburls; re-exported so callers holding Settings need one import.
 from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
@@ -230,6 +229,10 @@ def _load_cli_yml(path: Path) -> dict[str, str]:
 
     Not our file: a broken one must not stop circletui, so every failure is ignored.
     """
+    if not path.is_file():
+        return {}
+    import yaml  # only when the file is there: most users never pay for it at start-up
+
     try:
         with path.open("rb") as fh:
             data = yaml.safe_load(fh)

@@ -51,3 +51,16 @@ def elapsed(
         return None
     end = stopped_at if stopped_at is not None else now
     return max(0.0, (end - started_at).total_seconds())
+
+
+def format_clock(when: datetime, now: datetime) -> str:
+    """``14:05`` in the local time zone, ``Tue 13 Jan 14:05`` when not today.
+
+    For "when did this last change": unlike an age, it stays the same text until the next
+    change, so a line showing it is not redrawn every second.
+    """
+    local, today = when.astimezone(), now.astimezone()
+    clock = local.strftime("%H:%M")
+    if local.date() == today.date():
+        return clock
+    return f"{local.strftime('%a')} {local.day} {local.strftime('%b')} {clock}"

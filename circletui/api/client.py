@@ -64,7 +64,14 @@ from .models import (
     WorkflowSummary,
     parse_items,
 )
-from .retry import RetryEvent, RetryHook, RetryPolicy, parse_retry_after, should_retry
+from .retry import (
+    RetryEvent,
+    RetryHook,
+    RetryPolicy,
+    ThrottlePause,
+    parse_retry_after,
+    should_retry,
+)
 from .transport_security import check_host, is_certificate_error, ssl_context
 
 log = logging.getLogger("circletui.api")
@@ -336,6 +343,7 @@ class CircleCIClient:
         self._on_retry = on_retry
         self._request_count = 0
         self._rate_limit: RateLimitInfo | None = None
+        self._pause = ThrottlePause()
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
@@ -386,6 +394,23 @@ class CircleCIClient:
     def retry_policy(self) -> RetryPolicy:
         return self._retry
 
+    @property
+    def paused_for(self) -> float:
+        """Seconds until requests may be sent again after a 429 (0.0: not paused).
+
+        Every request waits this out before it is sent, whoever sends it; the monitor reads it
+        to schedule nothing in the meantime and to count down on the status line.
+        """
+        return self._pause.remaining(self._now())
+
+    async def _wait_out_pause(self) -> None:
+        # Again only if another 429 answered while we slept made the pause longer (a clock
+        # that did not move while we slept must not keep us here).
+        waited_for = None
+        while self._pause.until != waited_for and (remaining := self.paused_for) > 0:
+            waited_for = self._pause.until
+            await self._sleep(remaining)
+
     # -- the choke point ----------------------------------------------------------------------
 
     async def _request(
@@ -411,6 +436,7 @@ class CircleCIClient:
         attempt = 0
         while True:
             attempt += 1
+            await self._wait_out_pause()
             try:
                 return await self._send_once(method, url, where, params, json, allow_empty)
             except CircleCIError as error:
@@ -430,7 +456,9 @@ class CircleCIClient:
                 delay,
             )
             self._notify(event)
-            await self._sleep(delay)
+            if not isinstance(event.error, RateLimited):
+                await self._sleep(delay)
+            # else: the host-wide pause the 429 started is waited out before the next send.
 
     def _retry_delay(self, error: CircleCIError, attempt: int, idempotent: bool) -> float | None:
         """Seconds to wait before the next attempt, or None to give up and raise ``error``."""
@@ -443,6 +471,8 @@ class CircleCIClient:
             # (the poller) reschedules itself from error.retry_after instead.
             if retry_after > self._retry.max_retry_after:
                 return None
+            if isinstance(error, RateLimited):
+                return retry_after  # the host-wide pause, exactly as long as CircleCI asked
             delay = max(delay, retry_after)
         return delay
 
@@ -488,6 +518,8 @@ class CircleCIClient:
         info = _rate_limit_from(response.headers, self._now())
         if info is not None:
             self._rate_limit = info
+        if status != 429:
+            self._pause.answered()
         if 200 <= status < 300:
             return self._decode(response, method, where, allow_empty)
         raise self._status_error(response, method, where)
@@ -523,8 +555,10 @@ class CircleCIClient:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self._now)
         kind = _status_error_type(status)
         if kind is RateLimited:
+            # The whole host pauses; the error says how long, header or not.
+            wait = self._pause.throttled(retry_after, self._now())
             return RateLimited(
-                message, retry_after=retry_after, method=method, path=where, status=status
+                message, retry_after=wait, method=method, path=where, status=status
             )
         error = kind(message, method=method, path=where, status=status)
         error.retry_after = retry_after

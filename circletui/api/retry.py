@@ -127,3 +127,45 @@ def parse_retry_after(value: str | None, now: Callable[[], float]) -> float | No
         # RFC 9110 dates are always GMT; parsedate_to_datetime leaves "-0000" naive.
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now())
+
+
+#: without ``Retry-After``, the first pause after a 429, doubled for every 429 in a row
+THROTTLE_FIRST_PAUSE = 5.0
+#: and its ceiling: long enough to let a shared token's window reset, short enough to recover
+THROTTLE_MAX_PAUSE = 300.0
+
+
+class ThrottlePause:
+    """The host-wide pause a 429 starts: CircleCI's rate limit belongs to the token, not to the
+    request that hit it, so after a 429 nothing at all is sent to that host until it expires.
+
+    CircleCI's developer guide ("Rate limits") says a throttled integration should wait the
+    period ``Retry-After`` gives, and otherwise retry "after a delay, using an exponential
+    backoff": with no usable header the pause is ``THROTTLE_FIRST_PAUSE`` doubled for every
+    429 in a row, up to ``THROTTLE_MAX_PAUSE``. Any answer that is not a 429 ends the streak.
+    Times are the client's injected ``now()`` (epoch seconds), so tests drive it exactly.
+    """
+
+    __slots__ = ("_streak", "until")
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self._streak = 0
+
+    def throttled(self, retry_after: float | None, now: float) -> float:
+        """Record a 429 answered at ``now``; returns the seconds to wait from ``now``."""
+        self._streak += 1
+        if retry_after is None:
+            wait = min(THROTTLE_FIRST_PAUSE * 2 ** (self._streak - 1), THROTTLE_MAX_PAUSE)
+        else:
+            wait = retry_after
+        # A later, shorter answer never shortens a pause already promised.
+        self.until = max(self.until, now + wait)
+        return self.until - now
+
+    def answered(self) -> None:
+        """A request got an answer that was not a 429."""
+        self._streak = 0
+
+    def remaining(self, now: float) -> float:
+        return max(0.0, self.until - now)

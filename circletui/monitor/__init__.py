@@ -1,6 +1,8 @@
 """What is polled and when: subscriptions, adaptive cadence, caching, change events.
 
-No Textual here: the UI turns the callbacks into messages.
+No Textual here: the UI turns the callbacks into messages. What only the job screen polls
+(v1.1 steps, step output, tests, artifacts) is in ``monitor.job_resources``, imported by that
+screen alone, so that starting the app does not load it.
 """
 
 from circletui.monitor.actions import ActionInProgress, Actions
@@ -11,14 +13,6 @@ from circletui.monitor.feeds import (
     PipelineRow,
     latest_attempts,
     pipeline_status,
-)
-from circletui.monitor.job_resources import (
-    JobArtifacts,
-    JobBuild,
-    JobTests,
-    OutputSnapshot,
-    StepOutput,
-    supports_v1,
 )
 from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
@@ -37,12 +31,8 @@ __all__ = [
     "ApprovalFeed",
     "Cadence",
     "Health",
-    "JobArtifacts",
-    "JobBuild",
     "JobDetailsResource",
-    "JobTests",
     "Monitor",
-    "OutputSnapshot",
     "PendingApproval",
     "PipelineFeed",
     "PipelineList",
@@ -50,10 +40,8 @@ __all__ = [
     "PipelineScope",
     "PipelineWorkflows",
     "Resource",
-    "StepOutput",
     "Subscription",
     "WorkflowJobs",
     "latest_attempts",
     "pipeline_status",
-    "supports_v1",
 ]

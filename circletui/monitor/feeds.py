@@ -100,6 +100,7 @@ class PipelineFeed:
         self._subs: dict[str, Subscription] = {}
         self._list_sub: Subscription | None = None
         self.rows: list[PipelineRow] = []
+        self.background = False
 
     @property
     def list_resource(self) -> PipelineList:
@@ -109,6 +110,15 @@ class PipelineFeed:
         self._list_sub = self.monitor.subscribe(
             self.list_resource, self._on_pipelines, self._on_error
         )
+        self._list_sub.set_background(self.background)
+
+    def set_background(self, background: bool) -> None:
+        """Nobody looks at the list (another screen is in front): poll it and its pipelines'
+        workflows at the slow rate at most; back in front, what is running is fresh at once."""
+        self.background = background
+        for sub in [self._list_sub, *self._subs.values()]:
+            if sub is not None:
+                sub.set_background(background)
 
     def close(self) -> None:
         if self._list_sub:
@@ -127,10 +137,11 @@ class PipelineFeed:
                 self._workflows.pop(pid, None)
         for p in pipelines[: self.limit]:
             if p.id not in self._subs and not p.errors:
-                self._subs[p.id] = self.monitor.subscribe(
+                sub = self._subs[p.id] = self.monitor.subscribe(
                     PipelineWorkflows(p.id),
                     lambda wfs, pid=p.id: self._on_workflows(pid, wfs),
                 )
+                sub.set_background(self.background)
         self._emit()
 
     def _on_workflows(self, pipeline_id: str, workflows: tuple[Workflow, ...]) -> None:
@@ -149,13 +160,22 @@ class PipelineFeed:
             setting_up = self._is_setting_up(row)
             sub = self._subs.get(row.pipeline.id)
             if sub is not None:
-                # Its workflows are about to appear: look for them at the fast rate.
-                sub.set_cadence(Cadence.FAST if setting_up else None)
+                sub.set_cadence(self._wish(row, setting_up))
             any_active = (any_active or setting_up
                           or any(is_active(w.status) for w in row.workflows))
         if self._list_sub is not None:
             self._list_sub.set_cadence(Cadence.FAST if any_active else Cadence.SLOW)
         self._on_rows(self.rows)
+
+    @staticmethod
+    def _wish(row: PipelineRow, setting_up: bool) -> Cadence | None:
+        if setting_up:
+            return Cadence.FAST  # its workflows are about to appear: look for them fast
+        if not row.workflows:
+            # Old enough to have had its workflows set up and it has none (a config that
+            # filtered everything out): nothing will come; a rerun needs a workflow.
+            return Cadence.DORMANT
+        return None  # the workflows' own cadence: fast while running, rarer as they age
 
     def _is_setting_up(self, row: PipelineRow) -> bool:
         """A young pipeline without workflows yet (just triggered, config being compiled)."""
@@ -195,6 +215,10 @@ class ApprovalFeed:
         self._jobs: dict[str, tuple[Job, ...]] = {}
         self._wanted: dict[str, tuple[Pipeline, Workflow]] = {}
         self._statuses: dict[str, str] = {}
+        # Workflows whose jobs hold no approval that can still come to wait: a workflow's
+        # jobs are fixed when it starts (a rerun is a new workflow), and an approval only
+        # moves on (blocked, on hold, then approved or not run), so they are not polled again.
+        self._settled: set[str] = set()
         self.approvals: list[PendingApproval] = []
 
     def update(self, rows: list[PipelineRow]) -> None:
@@ -207,11 +231,14 @@ class ApprovalFeed:
                 if wf.status in HOLDING:
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
-            if wid not in wanted:
+            if wid not in wanted or wid in self._settled:
                 self._subs.pop(wid).close()
                 self._jobs.pop(wid, None)
                 self._statuses.pop(wid, None)
+        self._settled &= set(wanted)
         for wid, (_, wf) in wanted.items():
+            if wid in self._settled:
+                continue
             resource = WorkflowJobs(wid)
             if wid not in self._subs:
                 self._subs[wid] = self.monitor.subscribe(
@@ -223,14 +250,22 @@ class ApprovalFeed:
             self._statuses[wid] = wf.status
             # Looking for approvals needs no fast poll: the pipeline's workflow list (polled
             # fast while anything runs) shows the workflow going on_hold or being approved,
-            # and the jobs are fetched at once then (above). A screen showing the same
-            # workflow still gets it fast: the fastest subscriber wins.
-            self._subs[wid].set_cadence(Cadence.SLOW)
+            # and the jobs are fetched at once then (above). Once on hold, nothing else in
+            # it moves until its status does, so its jobs are not polled at all; a running
+            # one is looked at once a minute for an approval coming up on one branch. A
+            # screen showing the same workflow still gets it fast: the fastest wins.
+            holding = wf.status == "on_hold"
+            self._subs[wid].set_cadence(Cadence.DONE if holding else Cadence.SLOW)
         self._wanted = wanted
         self._emit()
 
     def _on_jobs(self, workflow_id: str, jobs: tuple[Job, ...]) -> None:
         self._jobs[workflow_id] = jobs
+        if not any(job.is_approval and is_active(job.status) for job in jobs):
+            self._settled.add(workflow_id)
+            sub = self._subs.pop(workflow_id, None)
+            if sub is not None:
+                sub.close()
         self._emit()
 
     def _emit(self) -> None:

@@ -20,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,15 @@ ErrorCallback = Callable[[CircleCIError], None]
 #: the longest a failing resource waits between attempts
 MAX_BACKOFF = 60.0
 
+#: the RARE and DORMANT cadences: finished for a while, checked for reruns now and then
+RARE_INTERVAL = 300.0
+DORMANT_INTERVAL = 900.0
+
+#: below this share of the rate-limit window left, polling slows down in proportion...
+LOW_BUDGET = 0.2
+#: ...up to this many times slower than usual
+MAX_STRETCH = 8.0
+
 #: how long a resource nobody watches keeps its cached value (and its in-flight poll), so
 #: that going back to a screen shows its data at once and never sends a duplicate request
 ORPHAN_TTL = 600.0
@@ -60,6 +69,7 @@ class Health:
     message: str = ""
     retry_at: float | None = None  # monotonic time of the next attempt after a failure
     last_success: datetime | None = None  # wall-clock time of the last good poll
+    stretch: float = 1.0  # polling this many times slower: the rate-limit budget runs low
 
     @property
     def ok(self) -> bool:
@@ -78,12 +88,28 @@ class Subscription:
         # What this subscriber knows better than the resource: a feed that sees a pipeline
         # being set up wants it FAST, one that only watches for approvals is content with SLOW.
         self.cadence: Cadence | None = None
+        # Nobody is looking at what this subscriber shows (a screen under another one): it
+        # asks for SLOW at the most, whatever the data says.
+        self.background = False
+
+    @property
+    def wish(self) -> Cadence:
+        """What this subscriber asks for, given the resource's own cadence for its value."""
+        own = self._monitor.own_cadence(self.resource)
+        wish = self.cadence or own
+        return wish.at_most(Cadence.SLOW) if self.background else wish
 
     def set_cadence(self, cadence: Cadence | None) -> None:
         """Ask for ``cadence`` (None: the resource's own). The fastest wish of all the
         subscribers wins, so a slow background watcher never slows down a screen."""
         if cadence != self.cadence:
             self.cadence = cadence
+            self._monitor._rearm(self.resource)
+
+    def set_background(self, background: bool) -> None:
+        """Out of sight (True): SLOW at the most. In sight again: due within one interval."""
+        if background != self.background:
+            self.background = background
             self._monitor._rearm(self.resource)
 
     def close(self) -> None:
@@ -106,6 +132,7 @@ class _Entry:
     value: Any = None
     has_value: bool = False
     due: float = 0.0
+    fetched_at: float | None = None  # when the last good answer came (monitor clock)
     in_flight: bool = False
     failures: int = 0
     error: CircleCIError | None = None
@@ -156,9 +183,13 @@ class Monitor:
         if entry is None:
             entry = self._entries[resource] = _Entry(resource=resource, due=self._clock())
         entry.orphaned_at = None
-        self._poke()
+        self.wake()
         sub = Subscription(self, resource, on_value, on_error)
         entry.subscriptions.append(sub)
+        # A cached value may have been armed for a slower watcher (the approvals feed polls a
+        # workflow's jobs once a minute): what a new subscriber shows must be as fresh as it
+        # asks for, counted from the last answer, not from now.
+        self._rearm(resource)
         if entry.has_value:
             on_value(entry.value)
         elif entry.error is not None and on_error is not None:
@@ -184,17 +215,23 @@ class Monitor:
         return entry.value if entry and entry.has_value else None
 
     def _rearm(self, resource: Resource) -> None:
+        """The wishes changed: the next poll is the last answer plus the new delay (at once if
+        that is past), so a faster subscriber never waits out a slower one's cadence."""
         entry = self._entries.get(resource)
+        now = self._clock()
         # A poll already due now (refresh(), or a refresh that came while the last poll was
-        # in flight) must not be pushed back by a wish given from that poll's own callbacks.
+        # in flight) must not be pushed back by a wish given from that poll's own callbacks;
+        # a failing resource keeps its backoff.
         if (
             entry is not None
             and entry.has_value
+            and entry.fetched_at is not None
             and not entry.in_flight
             and entry.error is None
-            and entry.due > self._clock()
+            and entry.due > now
         ):
-            self._arm(entry, self._cadence_delay(entry))
+            entry.due = max(now, entry.fetched_at + self._cadence_delay(entry))
+            self.wake()
 
     @property
     def subscribed(self) -> list[Resource]:
@@ -229,13 +266,14 @@ class Monitor:
             entry.due = now
             entry.failures = 0
             entry.dirty = entry.in_flight
-        self._poke()
+        self.wake()
 
     def refresh_where(self, predicate: Callable[[Resource], bool]) -> None:
         for resource in [r for r, e in self._entries.items() if e.watched and predicate(r)]:
             self.refresh(resource)
 
-    def _poke(self) -> None:
+    def wake(self) -> None:
+        """Look again at what is due: the clock moved, or something changed outside."""
         self._wake.set()
 
     def _arm(self, entry: _Entry, delay: float) -> None:
@@ -243,21 +281,55 @@ class Monitor:
             entry.dirty = False
             delay = 0.0
         entry.due = self._clock() + delay
-        self._poke()
+        self.wake()
+
+    def own_cadence(self, resource: Resource) -> Cadence:
+        """What ``resource``'s latest value says about how often to poll it."""
+        return resource.cadence_at(self.value(resource), self._wall_clock())
+
+    def cadence_of(self, resource: Resource) -> Cadence:
+        """The cadence ``resource`` is polled at now: the fastest of its subscribers' wishes."""
+        entry = self._entries.get(resource)
+        own = self.own_cadence(resource)
+        if own is Cadence.DONE:
+            return own  # nothing anyone wishes can change a finished resource
+        wishes = [sub.wish for sub in entry.subscriptions] if entry else []
+        return min(wishes or [own], key=lambda c: c.rank)
+
+    def delay_of(self, cadence: Cadence) -> float:
+        """Seconds between polls at ``cadence``, stretched while the token's budget runs low."""
+        base = {
+            Cadence.FAST: self.interval,
+            Cadence.SLOW: self.slow_interval,
+            Cadence.RARE: max(self.slow_interval, RARE_INTERVAL),
+            Cadence.DORMANT: max(self.slow_interval, DORMANT_INTERVAL),
+        }.get(cadence, math.inf)
+        return base * self.budget_stretch()
+
+    def budget_stretch(self) -> float:
+        """How much longer than usual to wait while the rate-limit budget runs low.
+
+        CircleCI sends ``RateLimit-Remaining`` (and ``X-RateLimit-Remaining``) with its
+        ``-Limit``; once fewer than ``LOW_BUDGET`` of the window's requests remain, the
+        cadence stretches in proportion (half of that left: twice as slow), up to
+        ``MAX_STRETCH``, so a shared token slows down before it is throttled.
+        """
+        info = self.client.rate_limit
+        if info is None or not info.limit or info.remaining is None:
+            return 1.0
+        left = max(info.remaining, 0) / info.limit
+        if left >= LOW_BUDGET:
+            return 1.0
+        return min(MAX_STRETCH, LOW_BUDGET / max(left, LOW_BUDGET / MAX_STRETCH))
 
     def _cadence_delay(self, entry: _Entry) -> float:
-        own = entry.resource.cadence(entry.value)
-        if own is Cadence.DONE:
-            return math.inf  # nothing anyone wishes can change a finished resource
-        wishes = {sub.cadence or own for sub in entry.subscriptions} or {own}
-        cadence = Cadence.FAST if Cadence.FAST in wishes else Cadence.SLOW
-        if cadence is Cadence.FAST:
-            return self.interval
-        return self.slow_interval
+        return self.delay_of(self.cadence_of(entry.resource))
 
     def _take_due(self) -> list[_Entry]:
         now = self._clock()
         self._evict_orphans(now)
+        if self._paused(now):
+            return []
         due = [e for e in self._entries.values()
                if e.watched and not e.in_flight and e.due <= now]
         for entry in due:
@@ -274,7 +346,23 @@ class Monitor:
     def next_due(self) -> float:
         """Monotonic time of the next poll (``inf`` when nothing will be polled again)."""
         pending = [e.due for e in self._entries.values() if e.watched and not e.in_flight]
-        return min(pending, default=math.inf)
+        soonest = min(pending, default=math.inf)
+        paused = self._paused_for()
+        return max(soonest, self._clock() + paused) if paused else soonest
+
+    def _paused_for(self) -> float:
+        return self.client.paused_for
+
+    def _paused(self, now: float) -> bool:
+        """After a 429 the client holds every request to the host; nothing is started here
+        meanwhile (a poll would only sit in the client), and the status line counts down."""
+        paused = self._paused_for()
+        if paused <= 0:
+            return False
+        health = self._health
+        if health.state != "throttled" or abs((health.retry_at or 0) - (now + paused)) > 0.5:
+            self._set_health(Health("throttled", THROTTLED, now + paused, health.last_success))
+        return True
 
     def _evict_orphans(self, now: float) -> None:
         for resource, entry in list(self._entries.items()):
@@ -332,27 +420,24 @@ class Monitor:
                 return  # unsubscribed while in flight
             self._on_success(entry, value)
         finally:
-            self._poke()
+            self.wake()
 
     def _on_success(self, entry: _Entry, value: Any) -> None:
         changed = not entry.has_value or value != entry.value
         entry.value = value
         entry.has_value = True
+        entry.fetched_at = self._clock()
         entry.failures = 0
         entry.error = None
         self._arm(entry, self._cadence_delay(entry))
+        stretch = self.budget_stretch()
         if not any(e.error is not None and _is_global(e.error) and e.watched
                    for e in self._entries.values()):
-            self._set_health(Health(state="ok", last_success=self._wall_clock()))
+            self._set_health(Health(state="ok", last_success=self._wall_clock(),
+                                    stretch=stretch))
         else:
-            self._set_health(
-                Health(
-                    state=self._health.state,
-                    message=self._health.message,
-                    retry_at=self._health.retry_at,
-                    last_success=self._wall_clock(),
-                )
-            )
+            self._set_health(replace(self._health, last_success=self._wall_clock(),
+                                     stretch=stretch))
         if changed:
             for sub in list(entry.subscriptions):
                 if not sub.closed:
@@ -367,7 +452,7 @@ class Monitor:
             # tell its subscribers, don't alarm the status line, don't hammer it.
             delay = math.inf if isinstance(error, NotFound) else self.slow_interval
         elif isinstance(error, RateLimited):
-            delay = max(backoff, error.retry_after or 0.0)
+            delay = max(backoff, error.retry_after or 0.0, self._paused_for())
         elif isinstance(error, Unauthorized):
             delay = max(backoff, self.slow_interval)
         else:
@@ -380,6 +465,9 @@ class Monitor:
             self._set_health(_health_for(error, entry.due, self._health.last_success))
 
 
+THROTTLED = "CircleCI is rate limiting (429)"
+
+
 def _is_global(error: CircleCIError) -> bool:
     return not isinstance(error, NotFound | Forbidden)
 
@@ -388,7 +476,7 @@ def _health_for(error: CircleCIError, retry_at: float, last_success: datetime | 
     if isinstance(error, Unauthorized):
         return Health("unauthorized", "token rejected (401)", retry_at, last_success)
     if isinstance(error, RateLimited):
-        return Health("throttled", "CircleCI is rate limiting (429)", retry_at, last_success)
+        return Health("throttled", THROTTLED, retry_at, last_success)
     if isinstance(error, TransportError):
         return Health("unreachable", "CircleCI unreachable", retry_at, last_success)
     status = f" ({error.status})" if error.status else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from circletui.api.models import Job, JobDetails, Pipeline, Workflow
@@ -23,9 +24,30 @@ if TYPE_CHECKING:
 
 
 class Cadence(enum.Enum):
+    """How often a resource is worth polling, fastest first.
+
+    ``FAST`` is the ``--interval`` (something runs), ``SLOW`` the slow interval (finished, but
+    a rerun could still change it), ``RARE`` and ``DORMANT`` are for finished things that
+    have been finished a while (every 5 and 15 minutes, never faster than ``SLOW``), ``DONE``
+    never again unless someone acts on it.
+    """
+
     FAST = "fast"
     SLOW = "slow"
+    RARE = "rare"
+    DORMANT = "dormant"
     DONE = "done"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_most(self, other: Cadence) -> Cadence:
+        """This cadence, slowed down to ``other`` if it is faster than that."""
+        return self if self.rank >= other.rank else other
+
+
+_RANK = {cadence: rank for rank, cadence in enumerate(Cadence)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +82,15 @@ class Resource:
     def cadence(self, value: Any) -> Cadence:
         return Cadence.SLOW
 
+    def cadence_at(self, value: Any, now: datetime) -> Cadence:
+        """The cadence at wall-clock time ``now``: for what matters less the older it gets."""
+        return self.cadence(value)
+
+
+#: finished less than this long ago: checked for reruns at the slow interval...
+RECENTLY_FINISHED = timedelta(minutes=10)
+#: ...then every 5 minutes (RARE) until this old, every 15 (DORMANT) after
+FINISHED_A_WHILE = timedelta(hours=1)
 
 #: how many pipelines a list poll asks for: the first page (20 at CircleCI) is a screenful.
 PIPELINE_PAGE_LIMIT = 1
@@ -127,6 +158,19 @@ class PipelineWorkflows(Resource):
             return Cadence.FAST
         # Finished: only a rerun or a new workflow can change it, so check it rarely.
         return Cadence.SLOW
+
+    def cadence_at(self, value: Sequence[Workflow], now: datetime) -> Cadence:
+        cadence = self.cadence(value)
+        finished = max((w.stopped_at for w in value if w.stopped_at), default=None)
+        if cadence is not Cadence.SLOW or finished is None:
+            return cadence
+        # A rerun is likeliest right after a failure, from the browser as from here (an action
+        # sent from circletui refreshes it at once anyway): the longer ago it finished, the
+        # less often it is checked.
+        age = now - finished
+        if age < RECENTLY_FINISHED:
+            return Cadence.SLOW
+        return Cadence.RARE if age < FINISHED_A_WHILE else Cadence.DORMANT
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerFailed, WorkerState
 
@@ -200,9 +201,16 @@ class CircleTUI(App[int]):
         self.approval_feed = ApprovalFeed(lambda: self.feed.rows if self.feed else [],
                                           self.monitor, self.approvals_signal.publish)
         self.feed = PipelineFeed(self.monitor, scope, self._on_rows, now=self.now)
+        self.feed.background = not isinstance(self.screen, PipelinesScreen)
         self.feed.start()
         if isinstance(self.screen, PipelinesScreen):
             self.screen.update_location()
+
+    def screen_in_front(self, screen: Screen) -> None:
+        """A circletui screen came to the front (dialogs do not count): the pipeline list
+        behind any other screen is out of sight and polls at the slow rate at most."""
+        if self.feed is not None:
+            self.feed.set_background(not isinstance(screen, PipelinesScreen))
 
     def _on_rows(self, rows: list[PipelineRow]) -> None:
         self.rows_signal.publish(rows)

@@ -185,7 +185,6 @@ def test_should_retry(error, idempotent, expected):
         httpx.Response(500, json={"message": "x"}),
         httpx.Response(502, text="Bad Gateway"),
         httpx.Response(503, json={}),
-        httpx.Response(429, text="Rate limited."),
         httpx.ReadTimeout,
         httpx.ReadError,
         httpx.ConnectError,
@@ -280,9 +279,18 @@ async def test_retry_after_http_date_is_honoured():
     assert sleep.delays == [12.0]
 
 
-async def test_backoff_wins_when_longer_than_retry_after():
-    # Never sooner than Retry-After, but not later than needed either: max of the two.
+async def test_a_429_waits_exactly_retry_after_even_when_shorter_than_backoff():
+    # CircleCI's guide: "your integration should wait for the period of time specified".
     script = Script(httpx.Response(429, json={}, headers={"Retry-After": "0.1"}), OK)
+    sleep = FakeSleep()
+    async with client_for(script, sleep, random=TopOfRange()) as client:
+        await client.get_me()
+    assert sleep.delays == [pytest.approx(0.1)]
+
+
+async def test_backoff_wins_over_a_short_retry_after_on_a_503():
+    # Never sooner than Retry-After, but not later than needed either: max of the two.
+    script = Script(httpx.Response(503, json={}, headers={"Retry-After": "0.1"}), OK)
     sleep = FakeSleep()
     async with client_for(script, sleep, random=TopOfRange()) as client:
         await client.get_me()
@@ -334,14 +342,25 @@ async def test_retry_after_limit_comes_from_the_policy():
     assert sleep.delays == [120.0]
 
 
-async def test_rate_limited_without_retry_after_uses_backoff():
+async def test_rate_limited_without_retry_after_pauses_exponentially():
+    # No header: 5 s, doubled for every 429 in a row; the error says how long the last is.
     script = Script(httpx.Response(429, text="Rate limited."))
     sleep = FakeSleep()
     async with client_for(script, sleep) as client:
         with pytest.raises(RateLimited) as caught:
             await client.get_me()
-    assert caught.value.retry_after is None
-    assert sleep.delays == seeded_backoff(0.5, 1.0, 2.0)
+    assert sleep.delays == [5.0, 10.0, 20.0]
+    assert caught.value.retry_after == 40.0
+    assert len(script.requests) == 4
+
+
+async def test_a_429_then_success_is_retried_after_the_pause():
+    script = Script(httpx.Response(429, text="Rate limited."), OK)
+    sleep = FakeSleep()
+    async with client_for(script, sleep) as client:
+        user = await client.get_me()
+    assert user.login == "l"
+    assert sleep.delays == [5.0]
 
 
 # -- mutations are sent once --------------------------------------------------------------------
@@ -440,6 +459,7 @@ async def test_hook_is_called_before_sleeping():
         transport=httpx.MockTransport(script),
         sleep=sleep,
         random=Random(SEED),
+        now=lambda: NOW,
         on_retry=lambda e: order.append(f"hook {e.attempt} {e.delay}"),
     )
     async with client:

@@ -8,17 +8,16 @@ import pytest
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import NotFound
 from circletui.api.v1models import Build
-from circletui.monitor import (
-    Cadence,
+from circletui.monitor import Cadence, Monitor
+from circletui.monitor.job_resources import (
     JobArtifacts,
     JobBuild,
     JobTests,
-    Monitor,
     OutputSnapshot,
     StepOutput,
+    output_urls,
     supports_v1,
 )
-from circletui.monitor.job_resources import output_urls
 from circletui.simulator import ManualClock, Simulator, jobdata
 
 HOST = "http://circleci.test"

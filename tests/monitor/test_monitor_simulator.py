@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC as ZoneUTC
 from datetime import datetime
 
 import anyio
@@ -271,51 +272,80 @@ async def test_feed_rows_are_newest_first_with_workflows_and_derived_status(rig:
 # -- cadence --------------------------------------------------------------------------------
 
 
-async def test_cadence_fast_while_running_then_slow_when_everything_finished(rig: Rig) -> None:
+def finished_within(rows: list[PipelineRow], now: datetime, minutes: float) -> set[str]:
+    """Pipelines with nothing active whose last workflow stopped less than ``minutes`` ago."""
+    recent = set()
+    for row in rows:
+        stops = [w.stopped_at for w in row.workflows or () if w.stopped_at]
+        if (row.workflows and not any(is_active(w.status) for w in row.workflows)
+                and stops and (now - max(stops)).total_seconds() < minutes * 60):
+            recent.add(row.pipeline.id)
+    return recent
+
+
+async def test_cadence_fast_while_running_then_slower_the_longer_ago_things_finished(
+    rig: Rig,
+) -> None:
     rig.start_feed()
     await rig.settle()
     shown = [row.pipeline.id for row in rig.feed.rows if row.status != "errored"]
     active_at_start = active_ids(rig.feed.rows)
-    finished_at_start = set(shown) - active_at_start
-    assert active_at_start and finished_at_start
+    recent_at_start = finished_within(rig.feed.rows, rig.sim_clock.now(), 10)
+    assert active_at_start and set(shown) - active_at_start - recent_at_start
 
     # Fast phase, one minute in 5 s ticks: the list every tick, a pipeline's workflows every
-    # tick while its last answer had something active, finished ones not before 60 s.
+    # tick while its last answer had something active; finished ones not before 60 s, and
+    # then only those that finished in the last 10 minutes (a rerun is likeliest then).
     fast_minute = 0
     for n in range(1, 13):
         previous = active_ids(rig.feed.rows)
         requests = await rig.tick()
         fast_minute += len(requests)
-        expected = previous | (finished_at_start if n == 12 else set())
+        expected = previous | (recent_at_start if n == 12 else set())
         assert sorted(path for _, path, _ in requests) == sorted(
             [LIST_PATH] + [workflows_path(pid) for pid in expected]
         ), n
         assert {status for _, _, status in requests} == {200}
     assert active_ids(rig.feed.rows)  # approvals are still waiting: still fast
 
-    # Everything finishes (colleagues approve what waits); the monitor catches up at once.
+    # Everything finishes (colleagues approve what waits); the monitor catches up at once
+    # with what was running (and with what was due anyway in the time that took).
+    active_before = active_ids(rig.feed.rows)
     waited = finish_everything(rig)
     rig.clock.t += waited
     before = len(rig.sim.requests)
     await rig.settle()
-    catch_up = [r.path for r in rig.sim.requests[before:]]
-    assert sorted(catch_up) == sorted([LIST_PATH] + [workflows_path(pid) for pid in shown])
+    catch_up = Counter(r.path for r in rig.sim.requests[before:])
+    assert set(catch_up) >= {LIST_PATH} | {workflows_path(pid) for pid in active_before}
+    assert set(catch_up.values()) == {1}
     assert active_ids(rig.feed.rows) == set()
     assert {row.status for row in rig.feed.rows} <= set(TERMINAL_WORKFLOW_STATUSES) | {"errored"}
 
-    # Slow phase: per simulated minute, each resource exactly once.
-    for minute in range(3):
-        requests = []
-        for _ in range(12):
-            requests += await rig.tick()
-        assert sorted(path for _, path, _ in requests) == sorted(
-            [LIST_PATH] + [workflows_path(pid) for pid in shown]
-        ), minute
-    slow_minute = len(shown) + 1
-    assert slow_minute == 20
-    # The three pipelines waiting for approval alone kept the fast rate up all minute.
-    assert fast_minute >= 12 * (1 + 3) > slow_minute
-    assert rig.monitor.next_due() == rig.clock() + SLOW
+    # The first minute after: the list once, the pipelines that just finished once each
+    # (and those finished a while ago whose 5 or 15 minutes are up), nothing twice.
+    just_finished = finished_within(rig.feed.rows, rig.sim_clock.now(), 9)
+    assert just_finished
+    requests = []
+    for _ in range(12):
+        requests += await rig.tick()
+    paths = Counter(path for _, path, _ in requests)
+    assert set(paths) >= {LIST_PATH} | {workflows_path(pid) for pid in just_finished}
+    assert set(paths.values()) == {1}
+    assert len(paths) < len(shown) + 1
+
+    # An hour on, everything finished more than an hour ago: over half an hour, the list
+    # once a minute and each pipeline's workflows every 15 minutes.
+    for _ in range(60):
+        await rig.tick(60)
+    requests = []
+    for _ in range(30):
+        requests += await rig.tick(60)
+    paths = Counter(path for _, path, _ in requests)
+    assert paths[LIST_PATH] == 30
+    assert {paths[workflows_path(pid)] for pid in shown} == {2}
+    per_minute = len(requests) / 30
+    assert per_minute <= 3, per_minute
+    assert fast_minute >= 12 * (1 + 3) > per_minute
 
 
 async def test_finished_workflow_jobs_are_fetched_once_running_ones_until_they_finish(
@@ -365,9 +395,11 @@ async def test_never_two_requests_in_flight_for_one_resource(rig: Rig) -> None:
     # ...but the answer that may predate the refresh is followed by a fresh poll at once.
     assert len(rig.sim.requests_matching("GET", LIST_PATH + "$")) == 2
 
-    # A full round with everything due, polled from two tasks at once.
+    # A full round with everything due (finished pipelines are due at different times, so
+    # a refresh makes it everything), polled from two tasks at once.
     rig.clock.t += SLOW
     rig.sim_clock.advance(SLOW)
+    rig.monitor.refresh()
     before = len(rig.sim.requests)
     hold.close_gate()
     async with anyio.create_task_group() as tg:
@@ -429,6 +461,30 @@ async def test_approval_feed_lists_exactly_the_on_hold_approvals_and_drops_an_ap
     assert row.status == "running"
 
 
+async def test_approvals_are_looked_for_only_where_one_can_still_come_to_wait(rig: Rig) -> None:
+    rig.start_feed(approvals=True)
+    await rig.settle()
+    holding = {wf.id: wf for row in rig.feed.rows for wf in row.workflows or ()
+               if wf.status in ("on_hold", "failing", "running")}
+    pending = {wid for wid in holding
+               if any(j.type == "approval" and j.status in ("blocked", "on_hold")
+                      for j in rig.world.jobs_of(wid))}
+    running_with_pending = {wid for wid in pending if holding[wid].status != "on_hold"}
+    assert set(holding) - pending, "some running workflows have no approval to wait for"
+    assert running_with_pending and pending - running_with_pending
+    # Five minutes: each workflow that could hold one had its jobs fetched once at the
+    # start; after that only running ones with an approval still to come, once a minute.
+    requests = []
+    for _ in range(60):
+        requests += await rig.tick()
+    jobs = Counter(path.split("/")[4] for _, path, _ in requests if path.endswith("/job"))
+    assert jobs, "running workflows with an approval to come are still watched"
+    assert not set(jobs) & (set(holding) - pending), "no approval in it: never again"
+    assert not set(jobs) & (pending - running_with_pending), "on hold: not until it moves"
+    assert all(count <= 6 for count in jobs.values())
+    assert feed_approvals(rig) == world_approvals(rig)
+
+
 async def test_rerun_from_failed_sends_one_post_and_the_new_workflow_shows_at_once(
     rig: Rig,
 ) -> None:
@@ -466,7 +522,8 @@ async def test_revoked_token_keeps_the_rows_and_recovers_when_the_fault_goes(rig
     rows = rig.feed.rows
     emitted = len(rig.emitted)
     cached = rig.monitor.value(rig.feed.list_resource)
-    finished_at_start = {r.pipeline.id for r in rows if r.status != "errored"} - active_ids(rows)
+    # Nothing finished in the last 10 minutes: finished pipelines are checked every 5 or 15.
+    assert not finished_within(rows, rig.sim_clock.now(), 10)
 
     fault = rig.sim.faults.revoke_token()
     revoked_at = rig.clock.t + INTERVAL
@@ -482,11 +539,9 @@ async def test_revoked_token_keeps_the_rows_and_recovers_when_the_fault_goes(rig
     # Nothing is retried early; only resources due anyway are polled until the backoff ends.
     rig.sim.faults.remove(fault)
     quiet = []
-    for _ in range(10):
+    for _ in range(11):
         quiet += await rig.tick()
     assert quiet == []
-    requests = await rig.tick()  # 60 s after the start: the finished pipelines' slow round
-    assert sorted(p for _, p, _ in requests) == sorted(workflows_path(p) for p in finished_at_start)
     assert rig.monitor.health.state == "unauthorized"  # the failed ones have not retried yet
     requests = await rig.tick()  # the backoff is over
     assert LIST_PATH in {p for _, p, _ in requests} and {s for _, _, s in requests} == {200}
@@ -528,3 +583,48 @@ async def test_a_new_pipeline_without_workflows_is_looked_at_fast():
     assert newest.workflows, "its workflows appeared at the next fast poll"
     assert PipelineWorkflows(created.id) in monitor.subscribed
     await client.aclose()
+
+
+async def test_a_feed_out_of_sight_polls_slowly_and_catches_up_when_shown_again(rig: Rig) -> None:
+    rig.start_feed()
+    await rig.settle()
+    active = active_ids(rig.feed.rows)
+    assert active
+    # The user opens a workflow's graph: the list behind it is out of sight.
+    rig.feed.set_background(True)
+    requests = []
+    for _ in range(24):  # two minutes
+        requests += await rig.tick()
+    paths = Counter(path for _, path, _ in requests)
+    assert paths[LIST_PATH] == 2, "the list once a minute, not every 5 s"
+    assert max(paths.values()) <= 2, "nothing faster than the slow interval"
+    assert {workflows_path(pid) for pid in active} <= set(paths)
+    # Back to the list half a minute after the last slow round: what runs is older than an
+    # interval, so it is fetched at once, then every interval again.
+    assert await rig.tick(30) == []
+    rig.feed.set_background(False)
+    requests = await rig.tick(0)
+    assert {LIST_PATH} | {workflows_path(pid) for pid in active_ids(rig.feed.rows)} <= {
+        path for _, path, _ in requests
+    }
+    requests = await rig.tick()
+    assert LIST_PATH in {path for _, path, _ in requests}
+
+
+def test_a_finished_pipeline_is_checked_less_often_the_longer_ago_it_finished() -> None:
+    from datetime import timedelta
+
+    from circletui.api.models import Workflow
+    from circletui.monitor import Cadence, PipelineWorkflows
+
+    stopped = datetime(2026, 1, 1, 12, 0, tzinfo=ZoneUTC)
+    done = (Workflow.from_api({"id": "w", "name": "build", "status": "failed",
+                               "created_at": "2026-01-01T11:50:00Z",
+                               "stopped_at": "2026-01-01T12:00:00Z"}),)
+    running = (Workflow.from_api({"id": "w", "name": "build", "status": "running",
+                                  "created_at": "2026-01-01T11:50:00Z"}),)
+    resource = PipelineWorkflows("p")
+    assert done[0].stopped_at == stopped
+    at = [resource.cadence_at(done, stopped + timedelta(minutes=m)) for m in (1, 9, 11, 59, 61)]
+    assert at == [Cadence.SLOW, Cadence.SLOW, Cadence.RARE, Cadence.RARE, Cadence.DORMANT]
+    assert resource.cadence_at(running, stopped + timedelta(days=2)) is Cadence.FAST

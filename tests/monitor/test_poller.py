@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import anyio
 import pytest
 
+from circletui.api.client import RateLimitInfo
 from circletui.api.errors import ConnectionRefused, NotFound, RateLimited, Unauthorized
 from circletui.monitor import Cadence, Monitor, Resource
 
@@ -39,6 +40,8 @@ class Counter(Resource):
 
 class FakeClient:
     def __init__(self) -> None:
+        self.paused_for = 0.0  # seconds left of a 429 pause
+        self.rate_limit: RateLimitInfo | None = None
         self.answers: dict[str, list] = {}
         self.calls: list[str] = []
         self.gate: anyio.Event | None = None
@@ -328,3 +331,127 @@ async def test_the_fastest_subscriber_wins_and_leaving_slows_it_down(monitor, cl
     assert monitor.next_due() == clock() + 5, "the screen wants the resource's own FAST"
     screen.close()
     assert monitor.next_due() == clock() + 60, "only the slow watcher is left"
+
+
+# -- a screen that subscribes after a slow watcher ------------------------------------------------
+
+
+async def test_a_screen_subscribing_after_a_slow_watcher_is_fresh_within_one_interval(
+    monitor, client, clock
+):
+    # The order the app uses: the approvals watcher holds the workflow's jobs at SLOW...
+    client.script("jobs", "active")
+    watcher = monitor.subscribe(Counter("jobs"), lambda v: None)
+    watcher.set_cadence(Cadence.SLOW)
+    await monitor.poll_due()
+    assert monitor.next_due() == clock() + 60
+    # ...the user opens the graph 3 s later: the cached jobs show at once, and the next poll
+    # is one interval after the last answer, not 57 s away.
+    clock.advance(3)
+    shown = []
+    monitor.subscribe(Counter("jobs"), shown.append)
+    assert shown == ["active"]
+    assert monitor.next_due() == clock() + 2
+    # Two seconds later the jobs are polled again.
+    clock.advance(2)
+    await monitor.poll_due()
+    assert client.calls == ["jobs", "jobs"]
+
+
+async def test_a_screen_opened_long_after_the_last_poll_gets_a_poll_at_once(
+    monitor, client, clock
+):
+    client.script("jobs", "active")
+    watcher = monitor.subscribe(Counter("jobs"), lambda v: None)
+    watcher.set_cadence(Cadence.SLOW)
+    await monitor.poll_due()
+    clock.advance(40)
+    monitor.subscribe(Counter("jobs"), lambda v: None)
+    assert monitor.next_due() == clock()
+    assert await monitor.poll_due() == 1
+
+
+# -- out of sight --------------------------------------------------------------------------------
+
+
+async def test_a_subscriber_out_of_sight_polls_at_the_slow_rate_at_most(monitor, client, clock):
+    client.script("a", "active")
+    client.script("b", "finished")
+    hidden = monitor.subscribe(Counter("a"), lambda v: None)
+    rare = monitor.subscribe(Counter("b"), lambda v: None)
+    rare.set_cadence(Cadence.DORMANT)
+    await monitor.poll_due()
+    assert monitor.next_due() == clock() + 5
+    hidden.set_background(True)
+    rare.set_background(True)
+    assert monitor.cadence_of(Counter("a")) is Cadence.SLOW
+    assert monitor.cadence_of(Counter("b")) is Cadence.DORMANT, "never faster for hiding"
+    assert monitor.next_due() == clock() + 60
+    # Back in sight 70 s later: polled at once, then at its own FAST rate again.
+    clock.advance(30)
+    hidden.set_background(False)
+    assert monitor.next_due() == clock()
+
+
+async def test_finished_for_a_while_cadences_are_five_and_fifteen_minutes(monitor, client, clock):
+    client.script("b", "finished")
+    sub = monitor.subscribe(Counter("b"), lambda v: None)
+    await monitor.poll_due()
+    sub.set_cadence(Cadence.RARE)
+    assert monitor.next_due() == clock() + 300
+    sub.set_cadence(Cadence.DORMANT)
+    assert monitor.next_due() == clock() + 900
+
+
+# -- the rate limit -------------------------------------------------------------------------------
+
+
+async def test_a_429_on_one_resource_pauses_every_poll_and_the_status_counts_down(
+    monitor, client, clock
+):
+    client.script("a", "active")
+    client.script("b", RateLimited("slow down", retry_after=30.0), "active")
+    monitor.subscribe(Counter("a"), lambda v: None)
+    monitor.subscribe(Counter("b"), lambda v: None)
+    client.paused_for = 0.0
+    await monitor.poll_due()
+    # The client now holds every request for 30 s (the pause belongs to the host).
+    client.paused_for = 30.0
+    client.calls.clear()
+    for _ in range(29):
+        clock.advance(1)
+        client.paused_for -= 1
+        assert await monitor.poll_due() == 0
+        assert monitor.health.state == "throttled"
+        assert monitor.health.retry_at == pytest.approx(clock() + client.paused_for)
+    assert client.calls == [], "nothing is polled during the pause, not even 'a'"
+    clock.advance(1)
+    client.paused_for = 0.0
+    assert await monitor.poll_due() == 2
+    assert monitor.health.state == "ok"
+
+
+async def test_a_pause_started_outside_the_monitor_stops_polls_too(monitor, client, clock):
+    monitor.subscribe(Counter("a"), lambda v: None)
+    await monitor.poll_due()
+    client.paused_for = 12.0  # a job screen's request was throttled
+    clock.advance(5)
+    assert await monitor.poll_due() == 0
+    assert monitor.next_due() == clock() + 12
+    assert monitor.health.state == "throttled"
+
+
+@pytest.mark.parametrize(
+    ("remaining", "stretch"),
+    [(None, 1.0), (1000, 1.0), (200, 1.0), (100, 2.0), (50, 4.0), (10, 8.0), (0, 8.0)],
+)
+async def test_polling_slows_down_as_the_rate_limit_budget_runs_low(
+    monitor, client, clock, remaining, stretch
+):
+    client.rate_limit = RateLimitInfo(limit=1000, remaining=remaining, reset=60.0,
+                                      observed_at=0.0)
+    monitor.subscribe(Counter("a"), lambda v: None)
+    await monitor.poll_due()
+    assert monitor.budget_stretch() == stretch
+    assert monitor.next_due() == clock() + 5 * stretch
+    assert monitor.health.stretch == stretch

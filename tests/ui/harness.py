@@ -28,20 +28,66 @@ def make_simulator(seed: int = SEED, **kwargs) -> Simulator:
     return Simulator(seed=seed, clock=ManualClock(), **kwargs)
 
 
-def make_app(sim: Simulator, *, transport: httpx.AsyncBaseTransport | None = None,
+class StepClock:
+    """Time for the app's monitor and client that moves only when the test says so.
+
+    ``monotonic`` is the monitor's clock, ``epoch`` the client's (it dates ``Retry-After``
+    pauses), and ``sleep`` returns once the test has advanced the clock far enough, so a
+    429 pause is waited out exactly, without a real second going by.
+    """
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self._moved = anyio.Event()
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def epoch(self) -> float:
+        return 1_700_000_000.0 + self.t
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.t + seconds
+        while self.t < until:
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+        moved, self._moved = self._moved, anyio.Event()
+        moved.set()
+
+
+def make_app(sim: Simulator, *, clock: StepClock | None = None,
+             transport: httpx.AsyncBaseTransport | None = None,
              monotonic: Callable[[], float] | None = None, **settings) -> CircleTUI:
-    """The app as production builds it, over ``sim``. ``monotonic`` replaces the real clock
-    the monitor schedules by (and the status line counts down with): a test that shows a
-    countdown passes a clock that only moves when told to."""
+    """The app as production builds it, over ``sim``. ``clock`` drives the monitor and the
+    client (429 pauses); ``monotonic`` alone freezes what the monitor schedules by and the
+    status line counts down with; ``transport`` wraps the simulator's (see ``PostGate``)."""
     base = Settings(token=Secret(sim.token), token_source="test", host=HOST, org="gh/acme")
     config = replace(base, **settings)
     # One attempt per read: the monitor polls again anyway, and tests count requests.
+    timing = {"now": clock.epoch, "sleep": clock.sleep} if clock else {}
     client = CircleCIClient(sim.token, HOST, transport=transport or sim.transport(),
-                            retry=RetryPolicy(max_attempts=1), read_only=config.read_only)
+                            retry=RetryPolicy(max_attempts=1), read_only=config.read_only,
+                            **timing)
+    if clock is not None:
+        monotonic = clock.monotonic
     extra = {"monotonic": monotonic} if monotonic is not None else {}
     app = CircleTUI(config, client, now=sim.clock.now, **extra)
     record_notifications(app)
     return app
+
+
+async def pass_time(pilot: Pilot, clock: StepClock, seconds: float, *,
+                    sim: Simulator | None = None, wait: bool = True) -> None:
+    """``seconds`` go by for the app (and for the simulated world too, given ``sim``)."""
+    app = pilot.app
+    if sim is not None:
+        sim.clock.advance(seconds)
+    clock.advance(seconds)
+    app.monitor.wake()  # type: ignore[attr-defined]
+    if wait:
+        await settle(pilot)
 
 
 class PostGate(httpx.AsyncBaseTransport):

@@ -5,6 +5,7 @@ subscriptions that live exactly as long as the screen is visible, and the action
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -15,7 +16,15 @@ from textual.widgets import DataTable, Footer
 
 from circletui.api.errors import CircleCIError
 from circletui.api.models import Job, Workflow
-from circletui.monitor import ActionInProgress, Resource, Subscription
+from circletui.monitor import (
+    ActionInProgress,
+    Cadence,
+    Health,
+    PipelineWorkflows,
+    Resource,
+    Subscription,
+    WorkflowJobs,
+)
 from circletui.status import is_active
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
@@ -50,6 +59,8 @@ class BaseScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._subscriptions: dict[Resource, Subscription] = {}
+        self._job_states: dict[Resource, tuple] = {}
+        self._health_followed = False
 
     @property
     def tui(self) -> CircleTUI:
@@ -59,7 +70,8 @@ class BaseScreen(Screen):
         yield LocationBar(id="location")
 
     def compose_footer(self) -> ComposeResult:
-        yield StatusLine(id="status-line")
+        yield StatusLine(now=self.tui.now, monotonic=self.tui.monotonic,
+                         read_only=self.tui.settings.read_only, id="status-line")
         yield Footer()
 
     # -- where am I ---------------------------------------------------------------------------
@@ -81,6 +93,15 @@ class BaseScreen(Screen):
     def on_screen_resume(self) -> None:
         self.update_location()
         self.resubscribe()
+        self.tui.screen_in_front(self)
+        if not self._health_followed:
+            self._health_followed = True
+            self.tui.health_signal.subscribe(self, self._show_health)
+        self._show_health(self.tui.monitor.health)
+
+    def _show_health(self, health: Health) -> None:
+        for line in self.query(StatusLine):
+            line.health = health
 
     def on_screen_suspend(self) -> None:
         self.unsubscribe_all()
@@ -93,23 +114,42 @@ class BaseScreen(Screen):
         for resource in list(self._subscriptions):
             if resource not in wanted:
                 self._subscriptions.pop(resource).close()
+        shows_jobs = any(isinstance(r, WorkflowJobs) for r in wanted)
         for resource in wanted:
             if resource not in self._subscriptions:
-                self._subscriptions[resource] = self.tui.monitor.subscribe(
+                sub = self._subscriptions[resource] = self.tui.monitor.subscribe(
                     resource,
                     lambda value, r=resource: self.post_message(ResourceUpdated(r, value)),
                     lambda error, r=resource: self.post_message(ResourceFailed(r, error)),
                 )
+                if shows_jobs and isinstance(resource, PipelineWorkflows):
+                    # The workflow's status (from its pipeline's workflow list) changes only
+                    # when one of its jobs does, and the jobs are polled at the fast rate:
+                    # the list is fetched when they change (see on_resource_updated) instead
+                    # of every interval beside them.
+                    sub.set_cadence(Cadence.SLOW)
 
     def unsubscribe_all(self) -> None:
         for sub in self._subscriptions.values():
             sub.close()
         self._subscriptions.clear()
+        self._job_states.clear()
 
     def on_resource_updated(self, message: ResourceUpdated) -> None:
         message.stop()
         if message.resource in self._subscriptions:
+            if isinstance(message.resource, WorkflowJobs):
+                self._jobs_changed(message.resource, message.value)
             self.show(message.resource, message.value)
+
+    def _jobs_changed(self, resource: WorkflowJobs, jobs: Any) -> None:
+        states = tuple((job.id, job.status) for job in jobs)
+        before = self._job_states.get(resource)
+        self._job_states[resource] = states
+        if before is not None and before != states:
+            for shown in self._subscriptions:
+                if isinstance(shown, PipelineWorkflows):
+                    self.tui.monitor.refresh(shown)
 
     def on_resource_failed(self, message: ResourceFailed) -> None:
         message.stop()
@@ -236,21 +276,16 @@ class BaseScreen(Screen):
         return bool(await self.app.push_screen_wait(ConfirmScreen(question, verb)))
 
     async def _send(self, what: str, call, success: str) -> None:
-        try:
-            await call
-        except ActionInProgress as error:
-            self.notify(str(error), severity="warning", markup=False)
-        except CircleCIError as error:
-            status = f" ({error.status})" if error.status else ""
+        """Hand a confirmed action to the app: it is sent even if this screen is left, and
+        while CircleCI's rate limit pauses every request it is held, then sent once."""
+        held = self.tui.client.paused_for
+        if held > 0:
             self.notify(
-                f"{what} failed{status}: {clean(error.message)}", title="CircleCI",
-                severity="error", timeout=10, markup=False,
+                f"CircleCI is rate limiting: {what.lower()} held, sent in {math.ceil(held)} s",
+                severity="warning", timeout=max(held, 5), markup=False,
             )
-        except ValueError as error:
-            self.notify(clean(str(error)), severity="warning", markup=False)
-        else:
-            # Names from the API are in these messages: never markup.
-            self.notify(clean(success), markup=False)
+        self.app.run_worker(_deliver(self.app, what, call, success), group="actions",
+                            name=what.lower(), exit_on_error=False)
 
     def action_move(self, where: str) -> None:
         table = self.focused
@@ -276,3 +311,22 @@ class BaseScreen(Screen):
         if url:
             self.app.copy_to_clipboard(url)
             self.notify(f"Copied {url}", markup=False)
+
+
+async def _deliver(app, what: str, call, success: str) -> None:
+    """Await one action and tell the user how it went (on the app: the screen may be gone)."""
+    try:
+        await call
+    except ActionInProgress as error:
+        app.notify(str(error), severity="warning", markup=False)
+    except CircleCIError as error:
+        status = f" ({error.status})" if error.status else ""
+        app.notify(
+            f"{what} failed{status}: {clean(error.message)}", title="CircleCI",
+            severity="error", timeout=10, markup=False,
+        )
+    except ValueError as error:
+        app.notify(clean(str(error)), severity="warning", markup=False)
+    else:
+        # Names from the API are in these messages: never markup.
+        app.notify(clean(success), markup=False)

@@ -43,18 +43,17 @@ from circletui.api.errors import CircleCIError, NotFound
 from circletui.api.models import Artifact, Job, JobDetails, Pipeline, TestResult, Workflow
 from circletui.api.v1models import Action, Build, Step
 from circletui.logtext import LogBuffer, parse_output
-from circletui.monitor import (
+from circletui.monitor import JobDetailsResource, PipelineWorkflows, WorkflowJobs
+from circletui.monitor.job_resources import (
+    Chunk,
     JobArtifacts,
     JobBuild,
-    JobDetailsResource,
     JobTests,
     OutputSnapshot,
-    PipelineWorkflows,
     StepOutput,
-    WorkflowJobs,
+    step_key,
     supports_v1,
 )
-from circletui.monitor.job_resources import Chunk, step_key
 from circletui.private_files import private_dir
 from circletui.status import is_finished, label
 from circletui.timefmt import PLACEHOLDER, elapsed, format_duration

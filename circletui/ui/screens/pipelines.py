@@ -246,6 +246,11 @@ class PipelinesScreen(BaseScreen):
         self._by_key = {ln.key: ln for ln in lines}
         self.selection_changed()
 
+    @property
+    def lines(self) -> list[Line]:
+        """The rows on show, in order (after the filter and the failed-only toggle)."""
+        return list(self._lines)
+
     def _current_key(self) -> str | None:
         tables = self.query(DataTable)
         if not tables:

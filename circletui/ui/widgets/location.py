@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable
+from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from circletui.monitor import Health
-from circletui.timefmt import format_age
+from circletui.timefmt import format_clock
 from circletui.ui.text import clean
 
 
@@ -68,52 +71,73 @@ def _shorten(crumb: str, limit: int = 40) -> str:
     return crumb[:keep] + "…" + crumb[-(limit - 1 - keep):]
 
 
-class StatusLine(Static):
-    """One line: fresh and fine, or what is wrong, when it is retried and how old the data is."""
+class StatusLine(Widget):
+    """One line: live and when it last updated, or what is wrong, when it is retried and how
+    old the data is.
 
-    health: reactive[Health] = reactive(Health, always_update=True)
+    It is redrawn only when its text changes: the time of the last update (not an age that
+    grows every second), and a countdown only while something is being waited out, so a
+    monitor left open all day writes nothing to the terminal while nothing happens.
+    """
+
+    health: reactive[Health] = reactive(Health, always_update=True, layout=False)
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        monotonic: Callable[[], float],
+        read_only: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._now = now
+        self._monotonic = monotonic
+        self._read_only = read_only
+        self._shown = Text()
 
     def on_mount(self) -> None:
-        self.app.health_signal.subscribe(self, self._on_health)  # type: ignore[attr-defined]
-        self._on_health(self.app.monitor.health)  # type: ignore[attr-defined]
-        self.set_interval(1.0, self.refresh)
+        # Ticks are cheap: the text is compared, and only a changed one is drawn.
+        self.set_interval(1.0, self._redraw, name="status-line")
 
-    def _on_health(self, health: Health) -> None:
-        self.health = health
+    def watch_health(self, health: Health) -> None:
         self.set_class(not health.ok, "-problem")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        text = self.describe(self.health)
+        if text != self._shown or text.spans != self._shown.spans:
+            self._shown = text
+            self.refresh()
 
     def render(self) -> Text:
-        text = self._health_text()
-        settings = getattr(self.app, "settings", None)
-        if getattr(settings, "read_only", False):
+        return self._shown
+
+    def describe(self, health: Health) -> Text:
+        text = self._describe_health(health)
+        if self._read_only:
             # The action keys are hidden in read-only mode; this says why.
             text.append("  read-only", style="bold")
         return text
 
-    def _health_text(self) -> Text:
-        health = self.health
-        app = self.app
-        now_wall = getattr(app, "now", None)
-        now = now_wall() if callable(now_wall) else datetime.now(UTC)
-        clock = getattr(app, "monotonic", None)
-        mono = clock() if callable(clock) else None
+    def _describe_health(self, health: Health) -> Text:
+        now = self._now()
         if health.state == "starting":
             return Text("Connecting to CircleCI…", style="dim")
         if health.ok:
             text = Text("● live")
             if health.last_success:
-                text.append(
-                    f"  updated {format_age((now - health.last_success).total_seconds())}",
-                    style="dim",
-                )
+                text.append(f"  updated {format_clock(health.last_success, now)}", style="dim")
+            if health.stretch > 1:
+                text.append("  · polling slower: the token's rate limit is nearly used",
+                            style="dim")
             return text
         text = Text(f"⚠ {health.message}", style="bold")
-        if health.retry_at is not None and mono is not None:
-            wait = max(round(health.retry_at - mono), 0)
+        if health.retry_at is not None:
+            wait = max(math.ceil(health.retry_at - self._monotonic()), 0)
             text.append(f", retrying in {wait} s")
         if health.last_success:
-            age = format_age((now - health.last_success).total_seconds())
-            text.append(f"  (data from {age})", style="dim")
+            text.append(f"  (data from {format_clock(health.last_success, now)})", style="dim")
         else:
             text.append("  (no data yet)", style="dim")
         return text
