@@ -45,7 +45,7 @@ from circletui.simulator import ManualClock, Simulator
 from circletui.ui.app import POLL_RETRY
 
 #: simulated hours in an ordinary test run (a few seconds of real time)
-SHORT_HOURS = 0.1
+SHORT_HOURS = 0.5
 INTERVAL, SLOW = 5.0, 60.0
 #: upper bounds a leak would break: entries are the feed's list, ~20 pipelines' workflows,
 #: the open screens' jobs and details, and orphans kept for ORPHAN_TTL
@@ -215,9 +215,11 @@ async def soak(request: pytest.FixtureRequest):
     async def no_sleep(seconds: float) -> None:  # the retry's wait, on the simulated clock
         return None
 
-    client = CircleCIClient(sim.token, "http://circleci.soak", transport=pages,
-                            retry=POLL_RETRY, sleep=no_sleep, random=random.Random(seed))
     clock = Clock()
+    # The client dates 429 pauses with now(): the same simulated time as the monitor's.
+    client = CircleCIClient(sim.token, "http://circleci.soak", transport=pages,
+                            retry=POLL_RETRY, sleep=no_sleep, random=random.Random(seed),
+                            now=lambda: 1_700_000_000.0 + clock.t)
     monitor = Monitor(client, interval=INTERVAL, slow_interval=SLOW, clock=clock,
                       wall_clock=sim_clock.now)
     errors: list[BaseException] = []
