@@ -13,6 +13,7 @@ import sys
 
 from circletui import __version__
 from circletui.config import ConfigError, NoTokenError, config_file_path, resolve_settings
+from circletui.hostsafety import INSECURE_HTTP_FLAG
 
 SIMULATOR_COMMAND = "simulator"
 
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="never cancel, rerun, approve or trigger anything",
     )
     parser.add_argument(
+        INSECURE_HTTP_FLAG,
+        dest="insecure_http",
+        action="store_true",
+        default=None,
+        help="allow a plain http:// --host that is not localhost. Your token then crosses "
+        "the network unencrypted: anyone on the path can read it and act as you",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="watch a built-in simulated CircleCI (no token needed)",
@@ -112,10 +121,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"circletui: {exc}", file=sys.stderr)
         return 2
 
+    for warning in settings.warnings:
+        print(f"circletui: warning: {warning}", file=sys.stderr)
+    if settings.insecure_http and settings.host.startswith("http://"):
+        print(
+            f"circletui: warning: {INSECURE_HTTP_FLAG}: your token goes to {settings.host} "
+            "unencrypted",
+            file=sys.stderr,
+        )
+
     from circletui.ui.app import run_app
 
     try:
         return _exit_code(run_app(settings))
+    except ConfigError as exc:  # found while building the client (an unreadable CA bundle)
+        print(f"circletui: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

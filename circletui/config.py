@@ -9,6 +9,12 @@ Everything the app needs to start is gathered into one immutable ``Settings`` by
 * host: ``--host``, env ``CIRCLECI_HOST``, ``CIRCLECI_CLI_HOST``, ``host`` in our config file,
   ``host`` in ``cli.yml``, ``https://circleci.com``.
 * org, projects, branch, mine, interval, read_only: command line, then config file, then default.
+* ca_bundle (extra CAs for TLS, on top of the OS trust store): ``ca_bundle`` in our config
+  file, then env ``SSL_CERT_FILE``.
+
+A plain ``http://`` host is refused unless it is loopback or ``--insecure-http-send-token-in-
+clear`` is given: the token travels in a header. A file holding the token that other users can
+read is reported in ``Settings.warnings`` (the fix is ``chmod 600``).
 
 The config file is TOML at ``platformdirs.user_config_dir("circletui")/config.toml``, or the
 path in env ``CIRCLETUI_CONFIG``. This module must not import Textual: the CLI's fast paths
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +37,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 # The URL helpers live in weburls; re-exported so callers holding Settings need one import.
+from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
 from circletui.secret import Secret
 from circletui.weburls import (
     job_web_url,
@@ -64,6 +72,7 @@ DEFAULT_SLOW_INTERVAL = 60.0
 TOKEN_ENV_VARS = ("CIRCLECI_TOKEN", "CIRCLE_TOKEN", "CIRCLECI_CLI_TOKEN")
 HOST_ENV_VARS = ("CIRCLECI_HOST", "CIRCLECI_CLI_HOST")
 CONFIG_ENV_VAR = "CIRCLETUI_CONFIG"
+CA_BUNDLE_ENV_VAR = "SSL_CERT_FILE"
 DEMO_TOKEN_SOURCE = "demo (the built-in simulator)"
 
 TOKEN_SETTINGS_URL = "https://app.circleci.com/settings/user/tokens"
@@ -82,6 +91,7 @@ _CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "read_only": (bool,),
     "theme": (str,),
     "keymap": (dict,),
+    "ca_bundle": (str,),
 }
 
 
@@ -116,6 +126,12 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     # The config file that was read, or None when there was none.
     config_path: Path | None = None
+    # A PEM file of extra CAs to trust (CircleCI Server behind a company CA).
+    ca_bundle: str | None = None
+    # --insecure-http-send-token-in-clear: a non-loopback http:// host was explicitly allowed.
+    insecure_http: bool = False
+    # What the user should fix but need not stop for (a token file others can read).
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("interval", "slow_interval"):
@@ -227,6 +243,22 @@ def _load_cli_yml(path: Path) -> dict[str, str]:
     return {k: v for k in ("token", "host") if isinstance(v := data.get(k), str)}
 
 
+def _exposed_token_warning(path: Path, label: str, holds_token: bool) -> str | None:
+    """A warning when ``path`` holds a token and users other than its owner can read it."""
+    if not holds_token or os.name == "nt":  # Windows has ACLs, not mode bits
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return None
+    return (
+        f"{label} holds your CircleCI token and other users on this machine can read it "
+        f"(mode {stat.filemode(mode)}); fix it with: chmod 600 {path}"
+    )
+
+
 # -- normalising values ------------------------------------------------------------------------
 
 
@@ -335,6 +367,18 @@ def resolve_settings(
         (yml.get("host"), yml_label),
     )
     host = normalise_host(*host_found) if host_found else DEFAULT_HOST
+    insecure_http = bool(arg("insecure_http"))
+    if not demo:
+        _check_plain_http(host, host_found[1] if host_found else "default", insecure_http)
+    ca_bundle = _ca_bundle(cfg.get("ca_bundle"), cfg_label, env)
+    warnings = tuple(
+        w
+        for w in (
+            _exposed_token_warning(path, cfg_label, _clean(cfg.get("token")) is not None),
+            _exposed_token_warning(yml_path, yml_label, _clean(yml.get("token")) is not None),
+        )
+        if w
+    )
 
     org_found = _first((arg("org"), "--org"), (cfg.get("org"), cfg_label))
     org = _check_slug(org_found[0], 2, "org", "gh/acme", org_found[1]) if org_found else None
@@ -373,9 +417,37 @@ def resolve_settings(
             demo=demo,
             keymap=_keymap(cfg.get("keymap", {})),
             config_path=path if loaded is not None else None,
+            ca_bundle=ca_bundle,
+            insecure_http=insecure_http,
+            warnings=warnings,
         )
     except ValueError as exc:
         raise ConfigError(f"{cfg_label}: {exc}") from None
+
+
+def _check_plain_http(host: str, source: str, allowed: bool) -> None:
+    parts = urlsplit(host)
+    if parts.scheme != "http" or allowed or is_loopback(parts.hostname or ""):
+        return
+    secure = "https://" + host.removeprefix("http://")
+    raise ConfigError(
+        f"refusing host {host} from {source}: plain http would send your CircleCI token "
+        f"across the network unencrypted. Use {secure} (plain http is accepted only for "
+        f"localhost), or pass {INSECURE_HTTP_FLAG} if you really mean it."
+    )
+
+
+def _ca_bundle(configured: object, cfg_label: str, env: Mapping[str, str]) -> str | None:
+    """The CA bundle to add to the OS trust store: config ``ca_bundle``, then SSL_CERT_FILE."""
+    found = _first((configured, f"ca_bundle in {cfg_label}"), (env.get(CA_BUNDLE_ENV_VAR),
+                                                               CA_BUNDLE_ENV_VAR))
+    if found is None:
+        return None
+    value, source = found
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{source}: CA bundle {path} is not a file")
+    return str(path)
 
 
 def token_help_text(env: Mapping[str, str] = os.environ, home: Path | None = None) -> str:

@@ -1,14 +1,50 @@
 """Shared fixtures. The autouse one keeps the developer's real token, host and config out of
 every test, so a test never reads ~/.circleci/cli.yml or talks to a real CircleCI by accident.
+
+Options: ``--soak-hours=N`` runs the soak test (``test_soak.py``) for N simulated hours instead
+of its short CI version, ``--soak-seed`` picks its fault schedule.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests (tests/properties): few examples by default so the suite stays fast, no
+# per-example deadline (a loaded CI machine is not a bug); HYPOTHESIS_PROFILE=thorough for more.
+_SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=10, deadline=None,
+                          suppress_health_check=_SLOW_DATA)
+settings.register_profile("thorough", max_examples=500, deadline=None,
+                          suppress_health_check=_SLOW_DATA)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("circletui")
+    group.addoption("--soak-hours", type=float, default=None, metavar="HOURS",
+                    help="run the soak test for this many simulated hours (default: a short run)")
+    group.addoption("--soak-seed", type=int, default=1, metavar="N",
+                    help="the soak test's random fault schedule")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--soak-hours"):
+        for item in items:  # a long soak is long on purpose: no hang timeout
+            if "test_soak" in item.nodeid:
+                item.add_marker(pytest.mark.timeout(0))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    from test_soak import SOAK_REPORT
+
+    for line in config.stash.get(SOAK_REPORT, []):
+        terminalreporter.write_line(line)
 
 # Every environment variable circletui (or a CircleCI convention it follows) reads.
 _CIRCLECI_ENV_VARS = (

@@ -223,6 +223,7 @@ def test_500_jobs_lay_out_in_stages() -> None:
     assert columns["build"] == 0 and columns["deploy"] == len(result.columns) - 1
     for j in jobs:
         assert all(columns[dep] < columns[j.id] for dep in j.dependencies), j.id
+    assert len({(n.column, n.row) for n in result.nodes.values()}) == len(jobs)  # no overlap
 
 
 def test_wide_and_deep_graphs_complete() -> None:

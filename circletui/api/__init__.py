@@ -6,6 +6,7 @@ No Textual here; the monitor and the UI import from this package, not from its m
 from .client import CircleCIClient, RateLimitInfo, Secret
 from .errors import (
     BadRequest,
+    CertificateNotTrusted,
     CircleCIError,
     ConnectionRefused,
     Forbidden,
@@ -14,6 +15,7 @@ from .errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    ReadOnlyRefused,
     ServerError,
     Timeout,
     TransportError,
@@ -51,6 +53,7 @@ __all__ = [
     "Actor",
     "Artifact",
     "BadRequest",
+    "CertificateNotTrusted",
     "CircleCIClient",
     "CircleCIError",
     "Collaboration",
@@ -74,6 +77,7 @@ __all__ = [
     "PipelineError",
     "RateLimitInfo",
     "RateLimited",
+    "ReadOnlyRefused",
     "RerunResult",
     "RetryEvent",
     "RetryPolicy",

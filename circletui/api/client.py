@@ -32,6 +32,7 @@ from circletui.secret import Secret
 
 from .errors import (
     BadRequest,
+    CertificateNotTrusted,
     CircleCIError,
     ConnectionRefused,
     Forbidden,
@@ -40,6 +41,7 @@ from .errors import (
     NetworkError,
     NotFound,
     RateLimited,
+    ReadOnlyRefused,
     ServerError,
     Timeout,
     Unauthorized,
@@ -70,6 +72,7 @@ from .retry import (
     parse_retry_after,
     should_retry,
 )
+from .transport_security import check_host, is_certificate_error, ssl_context
 
 log = logging.getLogger("circletui.api")
 
@@ -287,6 +290,10 @@ class CircleCIClient:
     Owns one ``httpx.AsyncClient``; close it with ``await client.aclose()`` or ``async with``.
     ``sleep``, ``random`` and ``now`` are injectable so tests can drive retries with a fake
     clock and a seeded generator.
+
+    Over the network (no ``transport`` given) a plain ``http://`` host must be loopback unless
+    ``allow_insecure_http``, and TLS is verified against the OS trust store plus
+    ``ca_bundle``. A ``read_only`` client refuses every mutation before anything is sent.
     """
 
     def __init__(
@@ -301,6 +308,9 @@ class CircleCIClient:
         random: Random | None = None,
         now: Callable[[], float] = time.time,
         on_retry: RetryHook | None = None,
+        read_only: bool = False,
+        ca_bundle: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if isinstance(token, str):
             token = Secret(token.strip())
@@ -318,10 +328,14 @@ class CircleCIClient:
         base = httpx.URL(self.host)
         if base.scheme not in _DEFAULT_PORTS or not base.host or base.query or base.fragment:
             raise ValueError(f"the host must be an http(s) URL without a query: {host!r}")
+        if transport is None:
+            # An injected transport (the in-process simulator) never reaches a network.
+            check_host(self.host, allow_insecure_http=allow_insecure_http)
         self.v2_base = f"{self.host}/api/v2"
         self.v1_base = f"{self.host}/api/v1.1"
 
         self._token = token
+        self.read_only = read_only
         self._retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
         self._rng = random if random is not None else Random()
@@ -337,6 +351,8 @@ class CircleCIClient:
             auth=_CircleTokenAuth(token, _origin(base)),
             # A redirect would copy Circle-Token to wherever it points.
             follow_redirects=False,
+            # httpx reads SSL_CERT_FILE itself only with trust_env; ca_bundle is explicit.
+            verify=ssl_context(ca_bundle) if transport is None else True,
         )
 
     def __repr__(self) -> str:
@@ -517,6 +533,18 @@ class CircleCIClient:
         where: str,
     ) -> CircleCIError:
         log.debug("%s %s -> %s", method, where, type(exc).__name__)
+        if is_certificate_error(exc):
+            try:
+                host = exc.request.url.host
+            except RuntimeError:  # an exception raised without its request
+                host = httpx.URL(self.host).host
+            return CertificateNotTrusted(
+                f"the TLS certificate of {host} is not trusted; if it is signed "
+                "by your company's CA, set ca_bundle in the config file (or SSL_CERT_FILE) "
+                "to that CA's PEM file",
+                method=method,
+                path=where,
+            )
         detail = _shorten(str(exc))
         message = f"{what}: {type(exc).__name__}" + (f" ({detail})" if detail else "")
         return kind(self._scrub(message), method=method, path=where)
@@ -584,6 +612,12 @@ class CircleCIClient:
         return Page.from_api(data, parse)
 
     async def _post(self, path: str, body: Any = None, *, allow_empty: bool) -> Mapping[str, Any]:
+        if self.read_only:
+            # Enforced here, below every screen: no key binding or bug above can send one.
+            raise ReadOnlyRefused(
+                "read-only mode: nothing was sent", method="POST",
+                path=_url_path(self.v2_base + path),
+            )
         data = await self._request(
             "POST", path, json=body, idempotent=False, allow_empty=allow_empty
         )

@@ -108,3 +108,18 @@ class Timeout(TransportError):
 
 class InvalidResponse(CircleCIError):
     """A 2xx answer whose body is not the JSON that was expected."""
+
+
+class CertificateNotTrusted(CircleCIError):
+    """The server's TLS certificate did not verify: nothing was sent, and retrying cannot help.
+
+    Not a ``TransportError``: the host answered, and the message (which names the host and
+    the setting to change) is what the user needs to read, not "unreachable".
+    """
+
+
+# -- refused before sending -------------------------------------------------------------------
+
+
+class ReadOnlyRefused(CircleCIError):
+    """A mutation asked of a read-only client: refused without sending anything."""

@@ -4,10 +4,15 @@ The app owns the monitor (one poller for everything), the pipeline feed of the w
 and the approvals that ride on it; screens subscribe to what they show. IO runs in named
 worker groups (``monitor``, ``startup``, ``actions``) with ``exit_on_error=False``; a worker
 that fails anyway is reported in one place, :meth:`CircleTUI.on_worker_state_changed`.
+
+An unexpected exception ends the app the way Textual would, with exit status 1 and the terminal
+restored, but without Textual's crash report (it prints every frame's locals): one short line
+instead, and a scrubbed report file (``circletui.crash``).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,11 +24,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
+from circletui import crash
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import CircleCIError
-from circletui.config import Settings
+from circletui.config import ConfigError, Settings
 from circletui.monitor import (
     Actions,
     ApprovalFeed,
@@ -84,13 +90,15 @@ class CircleTUI(App[int]):
             clock=monotonic,
             wall_clock=self.now,
         )
-        self.actions = Actions(self.monitor)
+        self.actions = Actions(self.monitor, clock=monotonic)
         self.scope: PipelineScope | None = None
         self.feed: PipelineFeed | None = None
         self.approval_feed: ApprovalFeed | None = None
         self.rows_signal: Signal[list[PipelineRow]] = Signal(self, "rows")
         self.approvals_signal: Signal[list[PendingApproval]] = Signal(self, "approvals")
         self.health_signal: Signal[Health] = Signal(self, "health")
+        #: set when an unexpected exception ended the app: what to tell the user
+        self.crash_message: str | None = None
 
     # -- start and stop ----------------------------------------------------------------------
 
@@ -103,6 +111,9 @@ class CircleTUI(App[int]):
                             severity="warning", markup=False)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        for warning in self.settings.warnings:
+            self.notify(warning, title="Your token is exposed", severity="warning",
+                        timeout=30, markup=False)
         self.monitor.add_health_listener(self.health_signal.publish)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         self.push_screen(PipelinesScreen())
@@ -115,6 +126,7 @@ class CircleTUI(App[int]):
         await self.client.aclose()
 
     def _tick(self) -> None:
+        self.actions.sweep()
         tick = getattr(self.screen, "tick", None)
         if callable(tick):
             tick()
@@ -122,9 +134,37 @@ class CircleTUI(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
+            if event.worker.group == "monitor" and isinstance(error, Exception):
+                # Nothing would be polled any more: stale data shown as live is worse than
+                # an exit that says why.
+                self._handle_exception(error)
+                return
             message = error.message if isinstance(error, CircleCIError) else repr(error)
+            message = crash.scrub(message, self._secrets())
             self.notify(f"{event.worker.name or event.worker.group}: {message}",
                         title="Something went wrong", severity="error", timeout=10, markup=False)
+
+    # -- crashes -----------------------------------------------------------------------------
+
+    def _secrets(self) -> list[str]:
+        token = self.settings.token
+        return [token.reveal()] if token is not None else []
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Every unhandled exception (a message handler, a worker with ``exit_on_error``, the
+        monitor) ends here. Overrides Textual's ``App._handle_exception``, whose report is a
+        Rich traceback with ``show_locals=True``: the same exit, a different message."""
+        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
+            error = error.error
+        self._return_code = 1
+        if self._exception is None:  # what Textual does: run_test() re-raises it in tests
+            self._exception = error
+            self._exception_event.set()
+        report = crash.write_report(error, self._secrets())
+        self.crash_message = crash.short_message(error, self._secrets(), report)
+        # Exits like Textual's own crash path, with nothing for Textual to print: the message
+        # is printed by run_until_exit(), as plain text a path can be copied from.
+        self.panic()
 
     # -- scope -------------------------------------------------------------------------------
 
@@ -205,7 +245,7 @@ def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = Tr
     clock = clock or RealClock()
     simulator = Simulator(seed=seed, clock=clock, live=live, quirks="all")
     client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport(),
-                            retry=POLL_RETRY)
+                            retry=POLL_RETRY, read_only=settings.read_only)
     return CircleTUI(replace(settings, host=DEMO_HOST), client, now=clock.now,
                      simulator=simulator)
 
@@ -214,11 +254,27 @@ def build_app(settings: Settings) -> CircleTUI:
     if settings.demo:
         return build_demo(settings)
     assert settings.token is not None
-    client = CircleCIClient(settings.token, settings.host, retry=POLL_RETRY)
+    try:
+        client = CircleCIClient(
+            settings.token,
+            settings.host,
+            retry=POLL_RETRY,
+            read_only=settings.read_only,
+            ca_bundle=settings.ca_bundle,
+            allow_insecure_http=settings.insecure_http,
+        )
+    except ValueError as exc:  # an unreadable CA bundle, a host the client refuses
+        raise ConfigError(str(exc)) from None
     return CircleTUI(settings, client)
 
 
-def run_app(settings: Settings) -> int:
-    app = build_app(settings)
+def run_until_exit(app: CircleTUI) -> int:
+    """Run ``app`` in the terminal; after a crash, say so in one line once the terminal is back."""
     app.run()
+    if app.crash_message:
+        print(app.crash_message, file=sys.stderr)
     return app.return_code or 0
+
+
+def run_app(settings: Settings) -> int:
+    return run_until_exit(build_app(settings))

@@ -5,8 +5,8 @@ client talks to the simulated CircleCI over ``sim.transport()``, so the rules ar
 against what they are for: how many requests CircleCI actually receives, and what the
 screen would show. Two clocks move in lockstep: the monitor's fake monotonic clock (which
 decides what is due) and the simulator's ``ManualClock`` (which decides what has run). The
-tests drive the monitor with ``poll_due()``; nothing sleeps except the one test that needs
-requests to overlap, and it waits a few hundredths of a second.
+tests drive the monitor with ``poll_due()``; nothing sleeps: the test that needs requests to
+overlap holds them at a gate (``Hold``) until it has looked.
 """
 
 from __future__ import annotations
@@ -75,6 +75,41 @@ class InFlight(httpx.AsyncBaseTransport):
         finally:
             self.now[url] -= 1
             self.total -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Hold(httpx.AsyncBaseTransport):
+    """Holds requests while closed; ``wait_for(n)`` returns once ``n`` are being held."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.held = 0
+        self._opened = anyio.Event()
+        self._arrived = anyio.Event()
+
+    def close_gate(self) -> None:
+        self._opened = anyio.Event()
+
+    def release(self) -> None:
+        self._opened.set()
+
+    async def wait_for(self, n: int) -> None:
+        with anyio.fail_after(10):  # only a guard against a hang; never reached when it works
+            while self.held < n:
+                await self._arrived.wait()
+                self._arrived = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._opened.is_set():
+            self.held += 1
+            self._arrived.set()
+            try:
+                await self._opened.wait()
+            finally:
+                self.held -= 1
+        return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -348,16 +383,15 @@ async def test_finished_workflow_jobs_are_fetched_once_running_ones_until_they_f
 
 
 async def test_never_two_requests_in_flight_for_one_resource(rig: Rig) -> None:
-    rig.sim.faults.latency(0.02)  # every request takes 20 ms of real time
+    hold = rig.transport.inner = Hold(rig.transport.inner)
     rig.start_feed()
     async with anyio.create_task_group() as tg:
         tg.start_soon(rig.settle)
-        with anyio.fail_after(2):
-            while rig.transport.total == 0:
-                await anyio.sleep(0.001)
+        await hold.wait_for(1)
         # The list is in flight: asking again (Ctrl+R) must not send a second request...
         rig.monitor.refresh()
         assert await rig.monitor.poll_due() == 0
+        hold.release()
     # ...but the answer that may predate the refresh is followed by a fresh poll at once.
     assert len(rig.sim.requests_matching("GET", LIST_PATH + "$")) == 2
 
@@ -367,11 +401,13 @@ async def test_never_two_requests_in_flight_for_one_resource(rig: Rig) -> None:
     rig.sim_clock.advance(SLOW)
     rig.monitor.refresh()
     before = len(rig.sim.requests)
+    hold.close_gate()
     async with anyio.create_task_group() as tg:
         tg.start_soon(rig.settle)
         tg.start_soon(rig.settle)
-        await anyio.sleep(0.01)
+        await hold.wait_for(4)  # as many as the monitor lets overlap
         rig.monitor.refresh()  # and a refresh of everything while the round is in flight
+        hold.release()
     paths = Counter(r.path for r in rig.sim.requests[before:])
     assert rig.transport.max_total == 4  # max_concurrency requests overlapped...
     assert set(rig.transport.max_per_url.values()) == {1}  # ...never two for one URL

@@ -6,9 +6,11 @@ what the screens show is the same on every run; the app reads "now" from that cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import anyio
+import httpx
 from textual.pilot import Pilot
 
 from circletui.api import CircleCIClient, RetryPolicy
@@ -55,17 +57,23 @@ class StepClock:
         moved.set()
 
 
-def make_app(sim: Simulator, *, clock: StepClock | None = None, **settings) -> CircleTUI:
+def make_app(sim: Simulator, *, clock: StepClock | None = None,
+             transport: httpx.AsyncBaseTransport | None = None,
+             monotonic: Callable[[], float] | None = None, **settings) -> CircleTUI:
+    """The app as production builds it, over ``sim``. ``clock`` drives the monitor and the
+    client (429 pauses); ``monotonic`` alone freezes what the monitor schedules by and the
+    status line counts down with; ``transport`` wraps the simulator's (see ``PostGate``)."""
     base = Settings(token=Secret(sim.token), token_source="test", host=HOST, org="gh/acme")
     config = replace(base, **settings)
     # One attempt per read: the monitor polls again anyway, and tests count requests.
     timing = {"now": clock.epoch, "sleep": clock.sleep} if clock else {}
-    client = CircleCIClient(sim.token, HOST, transport=sim.transport(),
-                            retry=RetryPolicy(max_attempts=1), **timing)
-    if clock is None:
-        app = CircleTUI(config, client, now=sim.clock.now)
-    else:
-        app = CircleTUI(config, client, now=sim.clock.now, monotonic=clock.monotonic)
+    client = CircleCIClient(sim.token, HOST, transport=transport or sim.transport(),
+                            retry=RetryPolicy(max_attempts=1), read_only=config.read_only,
+                            **timing)
+    if clock is not None:
+        monotonic = clock.monotonic
+    extra = {"monotonic": monotonic} if monotonic is not None else {}
+    app = CircleTUI(config, client, now=sim.clock.now, **extra)
     record_notifications(app)
     return app
 
@@ -80,6 +88,25 @@ async def pass_time(pilot: Pilot, clock: StepClock, seconds: float, *,
     app.monitor.wake()  # type: ignore[attr-defined]
     if wait:
         await settle(pilot)
+
+
+class PostGate(httpx.AsyncBaseTransport):
+    """The simulator's transport, holding every POST until ``open()``: a test can act while
+    a mutation is on the wire without a real delay. ``arrived`` is set when one is held."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.inner = sim.transport()
+        self.arrived = anyio.Event()
+        self._open = anyio.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.arrived.set()
+            await self._open.wait()
+        return await self.inner.handle_async_request(request)
 
 
 def record_notifications(app: CircleTUI) -> None:

@@ -7,6 +7,7 @@ step, on the parallel run that failed, with the log at its end where the error i
 from __future__ import annotations
 
 import io
+import stat
 import threading
 
 from rich.console import Console
@@ -218,7 +219,11 @@ async def test_save_writes_the_plain_output_and_says_where(tmp_path, monkeypatch
         await open_job(pilot, job)
         await pilot.press("s")
         await settle(pilot)
-        (saved,) = tmp_path.iterdir()
+        (folder,) = tmp_path.iterdir()
+        (saved,) = folder.iterdir()
+        # Only the owner can read what a build printed.
+        assert folder.name == "circletui" and stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
         assert saved.name == (f"web-unit-tests-{job.number}-npm-run-test-split-"
                               f"node{job.failing_index}.log")
         text = saved.read_text(encoding="utf-8")

@@ -6,13 +6,16 @@ action, none after an aborted one.
 
 from __future__ import annotations
 
+import anyio
+
+from circletui.ui.screens.base import MUTATIONS
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.live_table import LiveTable
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
-from .harness import confirm, make_app, make_simulator, settle
+from .harness import PostGate, confirm, make_app, make_simulator, settle
 
 
 def rows(app) -> list[str]:
@@ -141,7 +144,7 @@ async def test_rerun_from_failed_is_unavailable_on_a_green_workflow():
         assert posts(sim, r"/rerun$") == []
 
 
-async def test_read_only_refuses_and_says_so():
+async def test_read_only_hides_every_action_key_and_says_why():
     sim = make_simulator()
     app = make_app(sim, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,10 +152,14 @@ async def test_read_only_refuses_and_says_so():
         failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
-        await pilot.press("r")
+        for action in MUTATIONS:
+            assert app.screen.check_action(action, ()) is False, action  # hidden, not greyed
+        offered = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert not offered & MUTATIONS  # so not in the footer, the help or the palette
+        assert "read-only" in app.screen.query_one(StatusLine).render().plain
+        await pilot.press("r", "R", "c")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
-        assert any("Read-only" in note for note in app.notes)
         assert posts(sim, r"") == []
 
 
@@ -173,19 +180,25 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
 
 async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing():
     sim = make_simulator()
-    app = make_app(sim)
+    gate = PostGate(sim)
+    app = make_app(sim, transport=gate)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         failed = next(ln.workflow for ln in app.screen.lines
                       if ln.workflow and ln.workflow.status == "failed")
         await select_workflow(pilot, failed.id)
-        sim.faults.latency(2, method="POST", count=1)
         await confirm(pilot, "r", wait=False)
-        await pilot.pause()
+        with anyio.fail_after(10):  # a guard against a hang, not a timing
+            await gate.arrived.wait()  # the first rerun is on the wire, unanswered
         await confirm(pilot, "r", wait=False)
+        for _ in range(200):
+            if any("already sent" in note for note in app.notes):
+                break
+            await pilot.pause()
+        assert any("waiting for CircleCI's answer" in note for note in app.notes)
+        gate.open()
         await settle(pilot)
         assert len(posts(sim, rf"^/api/v2/workflow/{failed.id}/rerun$")) == 1
-        assert any("already sent" in note for note in app.notes)
 
 
 async def test_filter_as_you_type_and_toggles():

@@ -34,7 +34,8 @@ from circletui.ui.widgets.location import LocationBar, StatusLine
 if TYPE_CHECKING:
     from circletui.ui.app import CircleTUI
 
-#: actions that change something at CircleCI: refused in read-only mode
+#: actions that change something at CircleCI: hidden in read-only mode (and the client
+#: refuses them anyway, below the UI)
 MUTATIONS = {"cancel", "cancel_job", "rerun_failed", "rerun_all", "approve"}
 
 #: workflow statuses a rerun from failed applies to
@@ -69,7 +70,8 @@ class BaseScreen(Screen):
         yield LocationBar(id="location")
 
     def compose_footer(self) -> ComposeResult:
-        yield StatusLine(now=self.tui.now, monotonic=self.tui.monotonic, id="status-line")
+        yield StatusLine(now=self.tui.now, monotonic=self.tui.monotonic,
+                         read_only=self.tui.settings.read_only, id="status-line")
         yield Footer()
 
     # -- where am I ---------------------------------------------------------------------------
@@ -174,6 +176,8 @@ class BaseScreen(Screen):
     # -- dynamic bindings --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATIONS and self.tui.settings.read_only:
+            return False  # not offered at all: no key in the footer, help or palette
         workflow = self.selected_workflow()
         job = self.selected_job()
         if action in ("cancel",):
@@ -207,19 +211,13 @@ class BaseScreen(Screen):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _refuse_read_only(self, what: str) -> bool:
-        if self.tui.settings.read_only:
-            self.notify(f"Read-only mode: {what} is disabled.", severity="warning")
-            return True
-        return False
-
     def _where(self, workflow: Workflow) -> str:
         return f"{workflow.project_slug} #{workflow.pipeline_number}"
 
     @work(group="actions", exclusive=False, exit_on_error=False)
     async def action_cancel(self) -> None:
         workflow = self.selected_workflow()
-        if workflow is None or self._refuse_read_only("cancel"):
+        if workflow is None:
             return
         question = f"Cancel workflow {workflow.name} of {self._where(workflow)}?"
         if await self._confirm(question, "Cancel workflow"):
@@ -231,7 +229,7 @@ class BaseScreen(Screen):
     @work(group="actions", exclusive=False, exit_on_error=False)
     async def action_cancel_job(self) -> None:
         workflow, job = self.selected_workflow(), self.selected_job()
-        if workflow is None or job is None or self._refuse_read_only("cancel"):
+        if workflow is None or job is None:
             return
         question = f"Cancel job {job.name} (#{job.job_number}) of {self._where(workflow)}?"
         if await self._confirm(question, "Cancel job"):
@@ -242,7 +240,7 @@ class BaseScreen(Screen):
     @work(group="actions", exclusive=False, exit_on_error=False)
     async def action_rerun_failed(self) -> None:
         workflow = self.selected_workflow()
-        if workflow is None or self._refuse_read_only("rerun"):
+        if workflow is None:
             return
         question = f"Rerun workflow {workflow.name} of {self._where(workflow)} from failed?"
         if await self._confirm(question, "Rerun from failed"):
@@ -254,7 +252,7 @@ class BaseScreen(Screen):
     @work(group="actions", exclusive=False, exit_on_error=False)
     async def action_rerun_all(self) -> None:
         workflow = self.selected_workflow()
-        if workflow is None or self._refuse_read_only("rerun"):
+        if workflow is None:
             return
         question = f"Rerun all jobs of workflow {workflow.name} of {self._where(workflow)}?"
         if await self._confirm(question, "Rerun all"):
@@ -266,7 +264,7 @@ class BaseScreen(Screen):
     @work(group="actions", exclusive=False, exit_on_error=False)
     async def action_approve(self) -> None:
         workflow, job = self.selected_workflow(), self.selected_job()
-        if workflow is None or job is None or self._refuse_read_only("approve"):
+        if workflow is None or job is None:
             return
         question = f"Approve {job.name} in workflow {workflow.name} of {self._where(workflow)}?"
         if await self._confirm(question, "Approve"):

@@ -54,6 +54,7 @@ from circletui.monitor.job_resources import (
     step_key,
     supports_v1,
 )
+from circletui.private_files import private_dir
 from circletui.status import is_finished, label
 from circletui.timefmt import PLACEHOLDER, elapsed, format_duration
 from circletui.ui.palette import status_text
@@ -115,9 +116,10 @@ def log_filename(project_slug: str, job_name: str, job_number: int | None, step_
 
 
 def save_folder() -> Path:
-    """Where ``s`` writes: ``~/Downloads`` when there is one, else the current directory."""
+    """Where ``s`` writes: a ``circletui`` folder (``0700``, created on first use) in
+    ``~/Downloads`` when there is one, else in the current directory."""
     downloads = Path.home() / "Downloads"
-    return downloads if downloads.is_dir() else Path.cwd()
+    return (downloads if downloads.is_dir() else Path.cwd()) / "circletui"
 
 
 def tests_label(tests: tuple[TestResult, ...] | None, final: bool = True) -> Text:
@@ -699,7 +701,7 @@ class JobScreen(BaseScreen):
                             step.name, action.index if parallel and action else None)
         path = save_folder() / name
         try:
-            path = self.query_one(LogView).save(path)
+            path = self.query_one(LogView).save(private_dir(path.parent) / name)
         except OSError as error:
             self.notify(f"Could not save {path}: {error.strerror or error}", severity="error",
                         markup=False)

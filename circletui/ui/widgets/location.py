@@ -87,11 +87,13 @@ class StatusLine(Widget):
         *,
         now: Callable[[], datetime],
         monotonic: Callable[[], float],
+        read_only: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._now = now
         self._monotonic = monotonic
+        self._read_only = read_only
         self._shown = Text()
 
     def on_mount(self) -> None:
@@ -112,6 +114,13 @@ class StatusLine(Widget):
         return self._shown
 
     def describe(self, health: Health) -> Text:
+        text = self._describe_health(health)
+        if self._read_only:
+            # The action keys are hidden in read-only mode; this says why.
+            text.append("  read-only", style="bold")
+        return text
+
+    def _describe_health(self, health: Health) -> Text:
         now = self._now()
         if health.state == "starting":
             return Text("Connecting to CircleCI…", style="dim")

@@ -41,6 +41,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from circletui.logtext import LogBuffer, compile_query, feed_chunks
+from circletui.private_files import open_private
 
 
 def _char_index(text: str, cells: int) -> int:
@@ -207,9 +208,10 @@ class LogView(ScrollView, can_focus=True):
         super().refresh_lines(y_start, line_count)
 
     def save(self, path: str | Path) -> Path:
-        """Write the log as plain text (no escape sequences) to ``path``."""
+        """Write the log as plain text (no escape sequences) to ``path``, readable by the
+        owner only (see ``circletui.private_files``)."""
         target = Path(path).expanduser()
-        with target.open("w", encoding="utf-8", newline="\n") as fp:
+        with open_private(target) as fp:
             self._buffer.write_plain(fp)
         return target
 
