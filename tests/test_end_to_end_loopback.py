@@ -47,12 +47,18 @@ class Served:
     delays: list[float]
 
     def client(self, host: str | None = None) -> CircleCIClient:
+        # The client's clock moves only when it sleeps, so a Retry-After pause is waited
+        # exactly (a 429 pauses the whole host, measured on this clock).
+        epoch = [1_700_000_000.0]
+
         async def fake_sleep(seconds: float) -> None:
             self.delays.append(seconds)
+            epoch[0] += seconds
 
         # Default retry policy: reads are retried, mutations never.
         return CircleCIClient(
-            self.sim.token, host or self.base, sleep=fake_sleep, random=Random(0), timeout=5.0
+            self.sim.token, host or self.base, sleep=fake_sleep, random=Random(0), timeout=5.0,
+            now=lambda: epoch[0],
         )
 
     def advance(self, seconds: float) -> None:

@@ -149,9 +149,14 @@ class Ctx:
 def make_client(
     sim: Simulator, transport: httpx.AsyncBaseTransport, delays: list[float], **kwargs: Any
 ) -> CircleCIClient:
+    # The client's clock moves only when it sleeps, so a Retry-After pause is waited exactly.
+    epoch = [1_700_000_000.0]
+
     async def fake_sleep(seconds: float) -> None:
         delays.append(seconds)
+        epoch[0] += seconds
 
+    kwargs.setdefault("now", lambda: epoch[0])
     kwargs.setdefault("retry", RetryPolicy(max_attempts=1))
     return CircleCIClient(sim.token, HOST, transport=transport, sleep=fake_sleep, **kwargs)
 
