@@ -8,12 +8,18 @@ of its short CI version, ``--soak-seed`` picks its fault schedule.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The status line shows the local time of the last update: pin the zone so that snapshots
+# read the same on every machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 # Property tests (tests/properties): few examples by default so the suite stays fast, no
 # per-example deadline (a loaded CI machine is not a bug); HYPOTHESIS_PROFILE=thorough for more.

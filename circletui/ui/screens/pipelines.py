@@ -270,11 +270,6 @@ class PipelinesScreen(BaseScreen):
         self._by_key = {ln.key: ln for ln in lines}
         self.selection_changed()
 
-    @property
-    def lines(self) -> list[Line]:
-        """The rows on show, in order (after the filter and the failed-only toggle)."""
-        return list(self._lines)
-
     def _current_key(self) -> str | None:
         return self._table.cursor_key if self._table is not None else None
 
