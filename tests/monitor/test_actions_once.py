@@ -8,32 +8,14 @@ so the window between "answered" and "visible" is examined exactly, without a st
 from __future__ import annotations
 
 import anyio
-import httpx
 import pytest
+from ui.harness import PostGate  # tests/ is on the path: pytest's rootdir
 
 from circletui.api import ServerError
 from circletui.monitor import ActionInProgress, Actions, PipelineWorkflows
 from circletui.monitor.actions import EFFECT_TIMEOUT
 
 from .test_monitor_simulator import Rig
-
-
-class PostGate(httpx.AsyncBaseTransport):
-    """Holds every POST until ``open()``; ``arrived`` is set when one is waiting."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.arrived = anyio.Event()
-        self._open = anyio.Event()
-
-    def open(self) -> None:
-        self._open.set()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST":
-            self.arrived.set()
-            await self._open.wait()
-        return await self.inner.handle_async_request(request)
 
 
 async def failed_workflow(rig: Rig):

@@ -91,11 +91,11 @@ async def pass_time(pilot: Pilot, clock: StepClock, seconds: float, *,
 
 
 class PostGate(httpx.AsyncBaseTransport):
-    """The simulator's transport, holding every POST until ``open()``: a test can act while
+    """A transport (the simulator's) holding every POST until ``open()``: a test can act while
     a mutation is on the wire without a real delay. ``arrived`` is set when one is held."""
 
-    def __init__(self, sim: Simulator) -> None:
-        self.inner = sim.transport()
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
         self.arrived = anyio.Event()
         self._open = anyio.Event()
 

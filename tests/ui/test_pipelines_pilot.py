@@ -180,7 +180,7 @@ async def test_failed_mutation_is_not_retried_and_is_reported():
 
 async def test_a_second_confirmation_while_the_first_is_in_flight_sends_nothing():
     sim = make_simulator()
-    gate = PostGate(sim)
+    gate = PostGate(sim.transport())
     app = make_app(sim, transport=gate)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
