@@ -117,7 +117,7 @@ class CircleTUI(App[int]):
         self.monitor.add_health_listener(self.health_signal.publish)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         self.push_screen(PipelinesScreen())
-        self.set_interval(1.0, self._tick, name="tick")
+        self.set_interval(1.0, self._sweep_actions, name="sweep-actions")
         self.resolve_scope()
 
     async def on_unmount(self) -> None:
@@ -125,11 +125,8 @@ class CircleTUI(App[int]):
             self.feed.close()
         await self.client.aclose()
 
-    def _tick(self) -> None:
+    def _sweep_actions(self) -> None:
         self.actions.sweep()
-        tick = getattr(self.screen, "tick", None)
-        if callable(tick):
-            tick()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

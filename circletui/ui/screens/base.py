@@ -32,6 +32,7 @@ from circletui.ui.text import clean
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
     from circletui.ui.app import CircleTUI
 
 #: actions that change something at CircleCI: hidden in read-only mode (and the client
@@ -61,6 +62,7 @@ class BaseScreen(Screen):
         self._subscriptions: dict[Resource, Subscription] = {}
         self._job_states: dict[Resource, tuple] = {}
         self._health_followed = False
+        self._clock: Timer | None = None
 
     @property
     def tui(self) -> CircleTUI:
@@ -90,7 +92,16 @@ class BaseScreen(Screen):
         """What this screen shows; subscribed on resume, released on suspend."""
         return []
 
+    def tick(self) -> None:
+        """Called once a second while the screen is in front: clocks and durations move on."""
+
     def on_screen_resume(self) -> None:
+        # The screen owns its clock, so the clock stops with it: a tick can never reach a
+        # screen whose widgets are being removed, and a screen behind another costs nothing.
+        if self._clock is None:
+            self._clock = self.set_interval(1.0, self.tick, name="clock")
+        else:
+            self._clock.resume()
         self.update_location()
         self.resubscribe()
         self.tui.screen_in_front(self)
@@ -104,6 +115,8 @@ class BaseScreen(Screen):
             line.health = health
 
     def on_screen_suspend(self) -> None:
+        if self._clock is not None:
+            self._clock.pause()
         self.unsubscribe_all()
 
     def on_unmount(self) -> None:
