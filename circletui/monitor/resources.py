@@ -88,9 +88,11 @@ class Resource:
 
 
 #: finished less than this long ago: checked for reruns at the slow interval...
-RECENTLY_FINISHED = timedelta(minutes=10)
-#: ...then every 5 minutes (RARE) until this old, every 15 (DORMANT) after
-FINISHED_A_WHILE = timedelta(hours=1)
+RECENTLY_FINISHED = timedelta(minutes=5)
+#: ...then every 5 minutes (RARE) until this old, every 15 (DORMANT) after. A rerun is
+#: likeliest in the minutes after a failure, while the author reads the log; a pipeline
+#: that finished half an hour ago and stayed finished is unlikely to move.
+FINISHED_A_WHILE = timedelta(minutes=30)
 
 #: how many pipelines a list poll asks for: the first page (20 at CircleCI) is a screenful.
 PIPELINE_PAGE_LIMIT = 1

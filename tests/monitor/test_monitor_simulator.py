@@ -290,12 +290,12 @@ async def test_cadence_fast_while_running_then_slower_the_longer_ago_things_fini
     await rig.settle()
     shown = [row.pipeline.id for row in rig.feed.rows if row.status != "errored"]
     active_at_start = active_ids(rig.feed.rows)
-    recent_at_start = finished_within(rig.feed.rows, rig.sim_clock.now(), 10)
+    recent_at_start = finished_within(rig.feed.rows, rig.sim_clock.now(), 5)
     assert active_at_start and set(shown) - active_at_start - recent_at_start
 
     # Fast phase, one minute in 5 s ticks: the list every tick, a pipeline's workflows every
     # tick while its last answer had something active; finished ones not before 60 s, and
-    # then only those that finished in the last 10 minutes (a rerun is likeliest then).
+    # then only those that finished in the last 5 minutes (a rerun is likeliest then).
     fast_minute = 0
     for n in range(1, 13):
         previous = active_ids(rig.feed.rows)
@@ -323,7 +323,7 @@ async def test_cadence_fast_while_running_then_slower_the_longer_ago_things_fini
 
     # The first minute after: the list once, the pipelines that just finished once each
     # (and those finished a while ago whose 5 or 15 minutes are up), nothing twice.
-    just_finished = finished_within(rig.feed.rows, rig.sim_clock.now(), 9)
+    just_finished = finished_within(rig.feed.rows, rig.sim_clock.now(), 4)
     assert just_finished
     requests = []
     for _ in range(12):
@@ -625,6 +625,6 @@ def test_a_finished_pipeline_is_checked_less_often_the_longer_ago_it_finished() 
                                   "created_at": "2026-01-01T11:50:00Z"}),)
     resource = PipelineWorkflows("p")
     assert done[0].stopped_at == stopped
-    at = [resource.cadence_at(done, stopped + timedelta(minutes=m)) for m in (1, 9, 11, 59, 61)]
+    at = [resource.cadence_at(done, stopped + timedelta(minutes=m)) for m in (1, 4, 6, 29, 31)]
     assert at == [Cadence.SLOW, Cadence.SLOW, Cadence.RARE, Cadence.RARE, Cadence.DORMANT]
     assert resource.cadence_at(running, stopped + timedelta(days=2)) is Cadence.FAST
