@@ -17,6 +17,7 @@ from circletui.timefmt import format_age
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.screens.pipelines import ref_of
 from circletui.ui.text import safe
+from circletui.ui.widgets.table import Table
 from circletui.weburls import workflow_web_url
 
 
@@ -35,15 +36,14 @@ class ApprovalsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static("No approvals are waiting.", id="empty")
-        yield DataTable(id="approvals", cursor_type="row")
+        yield Table(id="approvals", columns=(
+            ("job", "Approval"), ("project", "Project"), ("number", "#"),
+            ("branch", "Branch"), ("workflow", "Workflow"), ("waiting", "Waiting"),
+        ))
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, title in (("job", "Approval"), ("project", "Project"), ("number", "#"),
-                           ("branch", "Branch"), ("workflow", "Workflow"),
-                           ("waiting", "Waiting")):
-            table.add_column(title, key=key)
+        table = self.query_one(Table)
         self.tui.approvals_signal.subscribe(self, self._on_approvals)
         self._on_approvals(self.tui.approval_feed.approvals if self.tui.approval_feed else [])
         table.focus()
@@ -52,35 +52,28 @@ class ApprovalsScreen(BaseScreen):
         return ["Approvals"]
 
     def _on_approvals(self, approvals: list[PendingApproval]) -> None:
-        table = self.query_one(DataTable)
-        current = self.selected()
+        table = self.query_one(Table)
         self.approvals = list(approvals)
-        table.clear()
         now = self.tui.now()
-        for item in self.approvals:
-            since = item.waiting_since
-            table.add_row(
+        table.replace_rows(
+            (item.job.id, (
                 Text("‖ ") + safe(item.job.name),
                 safe(item.pipeline.project_slug),
                 Text(str(item.pipeline.number)),
                 safe(ref_of(item.pipeline)),
                 safe(item.workflow.name),
-                Text(format_age((now - since).total_seconds()) if since else ""),
-                key=item.job.id,
-            )
-        if current is not None:
-            ids = [a.job.id for a in self.approvals]
-            if current.job.id in ids:
-                table.move_cursor(row=ids.index(current.job.id), animate=False)
+                Text(format_age((now - item.waiting_since).total_seconds())
+                     if item.waiting_since else ""),
+            ))
+            for item in self.approvals
+        )
         self.query_one("#empty", Static).display = not self.approvals
         table.display = bool(self.approvals)
         self.selection_changed()
 
     def selected(self) -> PendingApproval | None:
-        table = self.query_one(DataTable)
-        if not self.approvals or table.row_count == 0:
-            return None
-        return self.approvals[min(table.cursor_row, len(self.approvals) - 1)]
+        key = self.query_one(Table).selected_key
+        return next((a for a in self.approvals if a.job.id == key), None)
 
     def selected_workflow(self) -> Workflow | None:
         item = self.selected()

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 
 from circletui.api.errors import CircleCIError
 from circletui.api.models import Job, Workflow
@@ -33,6 +33,7 @@ from circletui.ui.widgets.location import LocationBar, StatusLine
 
 if TYPE_CHECKING:
     from textual.timer import Timer
+
     from circletui.ui.app import CircleTUI
 
 #: actions that change something at CircleCI: hidden in read-only mode (and the client
@@ -50,11 +51,6 @@ class BaseScreen(Screen):
         # Kept out of the footer (it is narrow at 80 columns); listed by ? and the palette.
         Binding("o", "open_url", "Open in browser", id="open", show=False),
         Binding("y", "copy_url", "Copy web URL", id="copy-url", show=False),
-        # vi-style moves for the tables; the graph and the log view bind their own.
-        Binding("j", "move('down')", "Down", show=False, id="down"),
-        Binding("k", "move('up')", "Up", show=False, id="up"),
-        Binding("g", "move('top')", "Top", show=False, id="top"),
-        Binding("G", "move('bottom')", "Bottom", show=False, id="bottom"),
     ]
 
     def __init__(self) -> None:
@@ -299,19 +295,6 @@ class BaseScreen(Screen):
             )
         self.app.run_worker(_deliver(self.app, what, call, success), group="actions",
                             name=what.lower(), exit_on_error=False)
-
-    def action_move(self, where: str) -> None:
-        table = self.focused
-        if not isinstance(table, DataTable):
-            return
-        if where == "down":
-            table.action_cursor_down()
-        elif where == "up":
-            table.action_cursor_up()
-        elif where == "top":
-            table.move_cursor(row=0)
-        else:
-            table.move_cursor(row=max(table.row_count - 1, 0))
 
     def action_open_url(self) -> None:
         url = self.selected_url()

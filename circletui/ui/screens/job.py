@@ -30,7 +30,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from rich.table import Table
+from rich.table import Table as Grid
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -64,6 +64,7 @@ from circletui.ui.screens.test_result import TestResultScreen, run_time_text
 from circletui.ui.text import clean, safe
 from circletui.ui.widgets.log_view import LogView
 from circletui.ui.widgets.search_bar import SearchBar
+from circletui.ui.widgets.table import Table
 from circletui.weburls import job_web_url
 
 #: output bigger than this (characters) is parsed in a thread instead of on the event loop
@@ -202,16 +203,16 @@ class JobScreen(BaseScreen):
         with TabbedContent(id="job-tabs"):
             with TabPane("Steps", id="steps-pane"):
                 yield Static(id="steps-note")
-                yield DataTable(id="steps", cursor_type="row", show_header=False)
+                yield Table(id="steps", show_header=False)
                 yield Static(id="log-title")
                 yield LogView(id="log")
                 yield SearchBar(placeholder="search the output", id="log-search")
             with TabPane("Tests", id="tests-pane"):
                 yield Static(id="tests-note")
-                yield DataTable(id="tests", cursor_type="row")
+                yield Table(id="tests")
             with TabPane("Artifacts", id="artifacts-pane"):
                 yield Static(id="artifacts-note")
-                yield DataTable(id="artifacts", cursor_type="row")
+                yield Table(id="artifacts")
             with TabPane("Details", id="details-pane"):
                 with VerticalScroll(id="job-body"):
                     yield Static(id="job-details")
@@ -837,7 +838,7 @@ class JobScreen(BaseScreen):
         job, d, p = self.job, self.details, self.pipeline
         now = self.tui.now()
         status = d.status if d else job.status
-        grid = Table.grid(padding=(0, 2))
+        grid = Grid.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
 

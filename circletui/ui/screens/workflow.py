@@ -22,6 +22,7 @@ from circletui.ui.screens.base import BaseScreen
 from circletui.ui.screens.pipelines import ref_of
 from circletui.ui.text import clean, safe
 from circletui.ui.widgets.job_graph import JobGraph
+from circletui.ui.widgets.table import Table
 from circletui.weburls import job_web_url, workflow_web_url
 
 
@@ -49,15 +50,14 @@ class WorkflowScreen(BaseScreen):
         yield from self.compose_header()
         yield Static(id="workflow-summary")
         yield JobGraph(id="graph")
-        yield DataTable(id="job-list", cursor_type="row")
+        yield Table(id="job-list", columns=(
+            ("status", "Status"), ("name", "Job"), ("type", "Type"),
+            ("number", "Number"), ("duration", "Duration"),
+        ))
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#job-list", DataTable)
-        table.display = False
-        for key, title in (("status", "Status"), ("name", "Job"), ("type", "Type"),
-                           ("number", "Number"), ("duration", "Duration")):
-            table.add_column(title, key=key)
+        self.query_one("#job-list", Table).display = False
         self._show_summary()
         self.query_one(JobGraph).focus()
 
@@ -108,25 +108,20 @@ class WorkflowScreen(BaseScreen):
         self.query_one("#workflow-summary", Static).update(text)
 
     def _fill_list(self) -> None:
-        table = self.query_one("#job-list", DataTable)
-        current = self.selected_job()
-        table.clear()
         now = self.tui.now()
-        ordered = self.query_one(JobGraph).ordered_ids()
         by_id = {j.id: j for j in self.jobs}
-        for job_id in ordered:
+        rows = []
+        for job_id in self.query_one(JobGraph).ordered_ids():
             job = by_id[job_id]
             seconds = elapsed(job.started_at, job.stopped_at, now)
-            table.add_row(
+            rows.append((job.id, (
                 status_text(job.status, self.app),
                 safe(job.name),
                 Text("approval" if job.is_approval else clean(job.type)),
                 Text(str(job.job_number) if job.job_number is not None else ""),
                 Text(format_duration(seconds) if seconds is not None and job.started_at else ""),
-                key=job.id,
-            )
-        if current is not None and current.id in ordered:
-            table.move_cursor(row=ordered.index(current.id), animate=False)
+            )))
+        self.query_one("#job-list", Table).replace_rows(rows)
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -135,11 +130,8 @@ class WorkflowScreen(BaseScreen):
 
     def selected_job(self) -> Job | None:
         if self.list_view:
-            table = self.query_one("#job-list", DataTable)
-            if table.row_count:
-                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-                return next((j for j in self.jobs if j.id == key), None)
-            return None
+            key = self.query_one("#job-list", Table).selected_key
+            return next((j for j in self.jobs if j.id == key), None)
         return self.query_one(JobGraph).selected_job
 
     def selected_url(self) -> str | None:
@@ -180,16 +172,14 @@ class WorkflowScreen(BaseScreen):
 
     def watch_list_view(self, list_view: bool) -> None:
         graph = self.query_one(JobGraph)
-        table = self.query_one("#job-list", DataTable)
+        table = self.query_one("#job-list", Table)
         selected = graph.selected_job if list_view else self.selected_job()
         graph.display = not list_view
         table.display = list_view
         if list_view:
             table.focus()
             if selected is not None:
-                ids = graph.ordered_ids()
-                if selected.id in ids:
-                    table.move_cursor(row=ids.index(selected.id), animate=False)
+                table.select_key(selected.id)
         else:
             if selected is not None:
                 graph.selected_id = selected.id
