@@ -118,7 +118,7 @@ class AppRig:
         self.steps = 0
 
     async def settle(self) -> None:
-        from circletui.ui.settle import settle
+        from tests.settle import settle
 
         await settle(self.pilot)
 

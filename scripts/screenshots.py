@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
+# `tests.settle` is shared with the tests; the repository root makes it importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from circletui.config import Settings
 from circletui.simulator import ManualClock
 from circletui.ui.app import build_demo
-from circletui.ui.settle import settle
+from tests.settle import settle
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SEED = 7

@@ -35,7 +35,7 @@ from circletui.monitor import (
     ActionInProgress,
     Actions,
     ApprovalFeed,
-    JobDetailsResource,
+    JobInfo,
     Monitor,
     PipelineFeed,
     PipelineScope,
@@ -185,7 +185,7 @@ class Soak:
         if numbered:
             job = self.rng.choice(numbered)
             subs.append(self.monitor.subscribe(
-                JobDetailsResource(workflow.project_slug, job.job_number), lambda v: None,
+                JobInfo(workflow.project_slug, job.job_number), lambda v: None,
                 self.on_error))
         self.screens.append(subs)
         while len(self.screens) > 3:

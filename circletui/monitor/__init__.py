@@ -17,7 +17,7 @@ from circletui.monitor.feeds import (
 from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
-    JobDetailsResource,
+    JobInfo,
     PipelineList,
     PipelineScope,
     PipelineWorkflows,
@@ -31,7 +31,7 @@ __all__ = [
     "ApprovalFeed",
     "Cadence",
     "Health",
-    "JobDetailsResource",
+    "JobInfo",
     "Monitor",
     "PendingApproval",
     "PipelineFeed",

@@ -23,7 +23,7 @@ from circletui.api.models import Job, Workflow
 from circletui.monitor.poller import Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
-    JobDetailsResource,
+    JobInfo,
     PipelineList,
     PipelineWorkflows,
     Resource,
@@ -192,7 +192,7 @@ class Actions:
                          lambda jobs: _job_left(jobs, job.id, {"running", "queued",
                                                                "not_running"}))
             self._refresh_workflow(workflow)
-            self.monitor.refresh(JobDetailsResource(workflow.project_slug, job.job_number))
+            self.monitor.refresh(JobInfo(workflow.project_slug, job.job_number))
         return answer.message
 
 

@@ -208,7 +208,10 @@ def is_moving(status: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class JobDetailsResource(Resource):
+class JobInfo(Resource):
+    """A job's v2 details (``GET /project/{slug}/job/{number}``): status, times, executor,
+    parallelism; the Details tab and the job screen's summary line."""
+
     project_slug: str
     job_number: int
     label = "job"

@@ -41,10 +41,13 @@ from circletui.monitor import (
     PipelineScope,
 )
 from circletui.ui.commands import ScreenCommands
+from circletui.ui.messages import OpenJob, OpenWorkflow
 from circletui.ui.screens.approvals import ApprovalsScreen
 from circletui.ui.screens.help import HelpScreen, binding_rows
+from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.org_picker import OrgPickerScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
+from circletui.ui.screens.workflow import WorkflowScreen
 
 #: How hard one poll tries: a quick second attempt for a blip, then the error goes to the
 #: monitor, which backs off (or waits as Retry-After says) and tells the status line, instead
@@ -231,6 +234,14 @@ class CircleTUI(App[int]):
     def action_refresh(self) -> None:
         self.monitor.refresh()
         self.notify("Refreshing…", timeout=2)
+
+    # -- navigation: screens ask, the app pushes ----------------------------------------------
+
+    def on_open_workflow(self, message: OpenWorkflow) -> None:
+        self.push_screen(WorkflowScreen(message.pipeline, message.workflow))
+
+    def on_open_job(self, message: OpenJob) -> None:
+        self.push_screen(JobScreen(message.pipeline, message.workflow, message.job))
 
 
 def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = True) -> CircleTUI:

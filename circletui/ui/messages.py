@@ -1,7 +1,11 @@
-"""Messages that carry the monitor's news into the Textual world.
+"""The messages of circletui's own.
 
-Monitor callbacks run on the app's event loop; a screen turns each into one of these
-messages posted to itself, so widgets update in message handlers like any other event.
+The monitor's news: monitor callbacks run on the app's event loop; a screen turns each into
+``ResourceUpdated`` / ``ResourceFailed`` posted to itself, so widgets update in message handlers
+like any other event.
+
+Navigation: a screen never builds another screen; it posts ``OpenWorkflow`` / ``OpenJob``,
+which bubble up to the app, and the app pushes the screen (so screens do not import each other).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 from textual.message import Message
 
 from circletui.api.errors import CircleCIError
+from circletui.api.models import Job, Pipeline, Workflow
 
 
 class ResourceUpdated(Message):
@@ -29,3 +34,22 @@ class ResourceFailed(Message):
         super().__init__()
         self.resource = resource
         self.error = error
+
+
+class OpenWorkflow(Message):
+    """Show this workflow's graph."""
+
+    def __init__(self, pipeline: Pipeline, workflow: Workflow) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+        self.workflow = workflow
+
+
+class OpenJob(Message):
+    """Show this job's steps, tests, artifacts and details."""
+
+    def __init__(self, pipeline: Pipeline, workflow: Workflow, job: Job) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+        self.workflow = workflow
+        self.job = job

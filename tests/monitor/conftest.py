@@ -1,3 +1,3 @@
 """The ``rig`` fixture (the real client and monitor over the simulator) for every test here."""
 
-from .test_monitor_simulator import rig  # noqa: F401
+from .rig import rig  # noqa: F401

@@ -15,7 +15,7 @@ from circletui.api import ServerError
 from circletui.monitor import ActionInProgress, Actions, PipelineWorkflows
 from circletui.monitor.actions import EFFECT_TIMEOUT
 
-from .test_monitor_simulator import Rig
+from .rig import Rig
 
 
 async def failed_workflow(rig: Rig):

@@ -26,7 +26,7 @@ from circletui.ui.screens.approvals import ApprovalsScreen
 from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
-from circletui.ui.settle import settle
+from tests.settle import settle
 
 from .spec_data import NASTY, hostile_answers
 

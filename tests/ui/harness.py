@@ -17,8 +17,11 @@ from circletui.api import CircleCIClient, RetryPolicy
 from circletui.config import Settings
 from circletui.secret import Secret
 from circletui.simulator import ManualClock, Simulator
+from circletui.simulator.model import Job as SimJob
 from circletui.ui.app import CircleTUI
-from circletui.ui.settle import settle
+from circletui.ui.screens.job import JobScreen
+from circletui.ui.widgets.live_table import LiveTable
+from tests.settle import settle
 
 HOST = "http://circleci.test"
 SEED = 7
@@ -139,3 +142,48 @@ async def confirm(pilot: Pilot, key: str, answer: str = "y", *, wait: bool = Tru
     await pilot.press(answer)
     if wait:
         await settle(pilot)
+
+
+# -- getting somewhere the way a user does ----------------------------------------------------
+
+
+def rows(app) -> list[str]:
+    return app.screen.query_one(LiveTable).row_keys
+
+
+async def select_workflow(pilot, workflow_id: str) -> None:
+    """Put the cursor on the workflow's row with the keyboard (g, then j until there)."""
+    screen = pilot.app.screen
+    keys = rows(pilot.app)
+    target = next(i for i, k in enumerate(keys) if k.endswith("/" + workflow_id))
+    await pilot.press("g")
+    for _ in range(target):
+        await pilot.press("j")
+    assert screen.selected_workflow().id == workflow_id
+
+
+def sim_job(sim, *, status: str, name: str | None = None, parallel: bool = False,
+            slug: str = "gh/acme/") -> SimJob:
+    """A build job of the simulated world (gh/acme by default), newest pipelines first."""
+    for wf in sim.world.workflows:
+        if not wf.project.slug.startswith(slug):
+            continue
+        for job in wf.jobs:
+            if (job.type == "build" and job.status == status and job.number is not None
+                    and (name is None or name in job.spec.name)
+                    and (not parallel or job.parallelism > 1)):
+                return job
+    raise AssertionError(f"no {status} job {name or ''} in {slug}")
+
+
+async def open_job(pilot, job: SimJob) -> JobScreen:
+    """Push the job screen directly, with models fetched through the app's client."""
+    app = pilot.app
+    client = app.client
+    pipeline = await client.get_pipeline(job.workflow.pipeline.id)
+    workflow = await client.get_workflow(job.workflow.id)
+    jobs = (await client.list_workflow_jobs(workflow.id)).items
+    app.push_screen(JobScreen(pipeline, workflow, next(j for j in jobs if j.id == job.id)))
+    await settle(pilot)
+    assert isinstance(app.screen, JobScreen)
+    return app.screen

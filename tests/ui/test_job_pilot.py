@@ -15,42 +15,13 @@ from textual.widgets import DataTable, TabbedContent
 
 from circletui.logtext import parse_output
 from circletui.simulator import jobdata
-from circletui.simulator.model import Job as SimJob
 from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.test_result import TestResultScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.log_view import LogView
 
-from .harness import make_app, make_simulator, settle
-from .test_pipelines_pilot import select_workflow
-
-
-def sim_job(sim, *, status: str, name: str | None = None, parallel: bool = False,
-            slug: str = "gh/acme/") -> SimJob:
-    """A build job of the simulated world (gh/acme by default), newest pipelines first."""
-    for wf in sim.world.workflows:
-        if not wf.project.slug.startswith(slug):
-            continue
-        for job in wf.jobs:
-            if (job.type == "build" and job.status == status and job.number is not None
-                    and (name is None or name in job.spec.name)
-                    and (not parallel or job.parallelism > 1)):
-                return job
-    raise AssertionError(f"no {status} job {name or ''} in {slug}")
-
-
-async def open_job(pilot, job: SimJob) -> JobScreen:
-    """Push the job screen directly, with models fetched through the app's client."""
-    app = pilot.app
-    client = app.client
-    pipeline = await client.get_pipeline(job.workflow.pipeline.id)
-    workflow = await client.get_workflow(job.workflow.id)
-    jobs = (await client.list_workflow_jobs(workflow.id)).items
-    app.push_screen(JobScreen(pipeline, workflow, next(j for j in jobs if j.id == job.id)))
-    await settle(pilot)
-    assert isinstance(app.screen, JobScreen)
-    return app.screen
+from .harness import make_app, make_simulator, open_job, select_workflow, settle, sim_job
 
 
 def visible_rows(log: LogView) -> list[str]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import make_app, make_simulator, settle
-from .test_job_pilot import open_job, sim_job
+from .harness import make_app, make_simulator, open_job, settle, sim_job
 
 SIZES = [(120, 40), (80, 24)]
 size_ids = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

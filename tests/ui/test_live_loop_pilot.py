@@ -11,8 +11,15 @@ from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.location import StatusLine
 
-from .harness import StepClock, confirm, make_app, make_simulator, pass_time, settle
-from .test_pipelines_pilot import select_workflow
+from .harness import (
+    StepClock,
+    confirm,
+    make_app,
+    make_simulator,
+    pass_time,
+    select_workflow,
+    settle,
+)
 
 INTERVAL = 5
 

@@ -15,22 +15,7 @@ from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.live_table import LiveTable
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
-from .harness import PostGate, confirm, make_app, make_simulator, settle
-
-
-def rows(app) -> list[str]:
-    return app.screen.query_one(LiveTable).row_keys
-
-
-async def select_workflow(pilot, workflow_id: str) -> None:
-    """Put the cursor on the workflow's row with the keyboard (g, then j until there)."""
-    screen = pilot.app.screen
-    keys = rows(pilot.app)
-    target = next(i for i, k in enumerate(keys) if k.endswith("/" + workflow_id))
-    await pilot.press("g")
-    for _ in range(target):
-        await pilot.press("j")
-    assert screen.selected_workflow().id == workflow_id
+from .harness import PostGate, confirm, make_app, make_simulator, rows, select_workflow, settle
 
 
 def posts(sim, path_regex: str):

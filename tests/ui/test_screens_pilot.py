@@ -14,8 +14,7 @@ from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.location import LocationBar
 
-from .harness import confirm, make_app, make_simulator, settle
-from .test_pipelines_pilot import select_workflow
+from .harness import confirm, make_app, make_simulator, select_workflow, settle
 
 
 async def open_workflow(pilot, status: str | None = None, name: str | None = None):

@@ -7,8 +7,7 @@ import pytest
 
 from circletui.ui.widgets.job_graph import JobGraph
 
-from .harness import make_app, make_simulator, settle
-from .test_pipelines_pilot import select_workflow
+from .harness import make_app, make_simulator, select_workflow, settle
 
 SIZES = [(120, 40), (80, 24)]
 

@@ -14,8 +14,9 @@ from textual.widgets import DataTable, Static
 from circletui.api.models import Job, Workflow
 from circletui.monitor import PendingApproval
 from circletui.timefmt import format_age
+from circletui.ui.formatting import ref_of
+from circletui.ui.messages import OpenWorkflow
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.screens.pipelines import ref_of
 from circletui.ui.text import safe
 from circletui.ui.widgets.table import Table
 from circletui.weburls import workflow_web_url
@@ -103,6 +104,4 @@ class ApprovalsScreen(BaseScreen):
         item = self.selected()
         if item is None:
             return
-        from circletui.ui.screens.workflow import WorkflowScreen
-
-        self.app.push_screen(WorkflowScreen(item.pipeline, item.workflow))
+        self.post_message(OpenWorkflow(item.pipeline, item.workflow))

@@ -43,7 +43,7 @@ from circletui.api.errors import CircleCIError, NotFound
 from circletui.api.models import Artifact, Job, JobDetails, Pipeline, TestResult, Workflow
 from circletui.api.v1models import Action, Build, Step
 from circletui.logtext import LogBuffer, parse_output
-from circletui.monitor import JobDetailsResource, PipelineWorkflows, WorkflowJobs
+from circletui.monitor import JobInfo, PipelineWorkflows, WorkflowJobs
 from circletui.monitor.job_resources import (
     Chunk,
     JobArtifacts,
@@ -57,9 +57,9 @@ from circletui.monitor.job_resources import (
 from circletui.private_files import private_dir
 from circletui.status import is_finished, label
 from circletui.timefmt import PLACEHOLDER, elapsed, format_duration
+from circletui.ui.formatting import ref_of
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.screens.pipelines import ref_of
 from circletui.ui.screens.test_result import TestResultScreen, run_time_text
 from circletui.ui.text import clean, safe
 from circletui.ui.widgets.log_view import LogView
@@ -268,7 +268,7 @@ class JobScreen(BaseScreen):
             return resources
         slug = self.pipeline.project_slug
         final = is_finished(self.status)
-        resources += [JobDetailsResource(slug, number), JobTests(slug, number, final),
+        resources += [JobInfo(slug, number), JobTests(slug, number, final),
                       JobArtifacts(slug, number, final)]
         if supports_v1(slug):
             resources.append(JobBuild(slug, number))
@@ -296,7 +296,7 @@ class JobScreen(BaseScreen):
                                        else NO_V1_NOTE.format(slug=self.pipeline.project_slug))
             self._render_all()
             self.update_location()
-        elif isinstance(resource, JobDetailsResource):
+        elif isinstance(resource, JobInfo):
             self.details = value
             self.details_note = ""
             self._render_all()
@@ -324,7 +324,7 @@ class JobScreen(BaseScreen):
         # Notes are for what has nothing to show yet.
         gone = isinstance(error, NotFound)
         message = clean(error.message)
-        if isinstance(resource, JobDetailsResource) and (gone or self.details is None):
+        if isinstance(resource, JobInfo) and (gone or self.details is None):
             self.details_note = ("CircleCI has no details for this job (404)." if gone
                                  else f"Job details unavailable: {message}")
             self._render_details()

@@ -20,6 +20,8 @@ from textual.widgets import Input, Static
 from circletui.api.models import Pipeline, Workflow
 from circletui.monitor import PipelineRow
 from circletui.timefmt import elapsed, format_age, format_duration
+from circletui.ui.formatting import project_name, ref_of
+from circletui.ui.messages import OpenWorkflow
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, safe, truncate
@@ -39,17 +41,6 @@ class Line:
     workflow: Workflow | None
     first: bool  # the pipeline's first row shows its details, the others only the workflow
     pipeline_status: str
-
-
-def project_name(slug: str) -> str:
-    parts = slug.split("/")
-    return parts[-1] if len(parts) >= 3 and not slug.startswith("circleci/") else slug[-12:]
-
-
-def ref_of(pipeline: Pipeline) -> str:
-    if pipeline.tag:
-        return f"tag {pipeline.tag}"
-    return pipeline.branch or ""
 
 
 def build_lines(rows: list[PipelineRow]) -> list[Line]:
@@ -314,9 +305,7 @@ class PipelinesScreen(BaseScreen):
             else:
                 self.notify(f"Pipeline #{p.number} has no workflows yet.")
             return
-        from circletui.ui.screens.workflow import WorkflowScreen
-
-        self.app.push_screen(WorkflowScreen(line.pipeline, line.workflow))
+        self.post_message(OpenWorkflow(line.pipeline, line.workflow))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -17,9 +17,10 @@ from textual.widgets import DataTable, Static
 from circletui.api.models import Job, Pipeline, Workflow
 from circletui.monitor import PipelineWorkflows, Resource, WorkflowJobs
 from circletui.timefmt import elapsed, format_duration
+from circletui.ui.formatting import ref_of
+from circletui.ui.messages import OpenJob
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.screens.pipelines import ref_of
 from circletui.ui.text import clean, safe
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.table import Table
@@ -163,9 +164,7 @@ class WorkflowScreen(BaseScreen):
             self.open_job(job)
 
     def open_job(self, job: Job) -> None:
-        from circletui.ui.screens.job import JobScreen
-
-        self.app.push_screen(JobScreen(self.pipeline, self.workflow, job))
+        self.post_message(OpenJob(self.pipeline, self.workflow, job))
 
     def action_toggle_view(self) -> None:
         self.list_view = not self.list_view
