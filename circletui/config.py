@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 # The URL helpers live in weburls; re-exported so callers holding Settings need one import.
+from circletui.api.client import DEFAULT_HOST
 from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
 from circletui.secret import Secret
 from circletui.weburls import (
@@ -65,7 +66,6 @@ __all__ = [
     "workflow_web_url",
 ]
 
-DEFAULT_HOST = "https://circleci.com"
 DEFAULT_INTERVAL = 5.0
 DEFAULT_SLOW_INTERVAL = 60.0
 
@@ -297,7 +297,8 @@ def normalise_host(host: str, source: str) -> str:
 
 
 def _check_slug(slug: str, parts: int, kind: str, example: str, source: str) -> str:
-    """A light shape check (slugs are otherwise opaque, notes §9) to catch ``acme/api``."""
+    """A light shape check to catch ``acme/api``; otherwise slugs are opaque ("The project slugs
+    must be treated as opaque strings", CircleCI API developer's guide)."""
     slug = slug.strip().strip("/")
     segments = slug.split("/")
     if len(segments) != parts or not all(s.strip() for s in segments):

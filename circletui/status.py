@@ -112,3 +112,42 @@ def is_active(status: str | None) -> bool:
 def is_finished(status: str | None) -> bool:
     """A final status: it will not change without a rerun."""
     return status_info(status).finished
+
+
+# -- questions the screens and feeds ask of a status -----------------------------------------
+
+#: workflow statuses ``POST /workflow/{id}/rerun`` with ``from_failed`` applies to (the API
+#: reference: "Whether to rerun the workflow from the failed job")
+_RERUNNABLE_FROM_FAILED = frozenset({"failed", "error"})
+
+#: job statuses a job cancel (``POST /project/{slug}/job/{number}/cancel``) applies to: the job
+#: has started or waits for an executor (an approval is answered, a blocked job is canceled
+#: with its workflow)
+_CANCELABLE_JOB = frozenset({"running", "queued", "not_running"})
+
+#: workflow statuses that can contain an approval job waiting for someone: CircleCI reports
+#: ``on_hold`` only once nothing else runs, so a running (or failing) workflow can hold one on
+#: one branch while another branch still runs
+_CAN_HOLD_APPROVAL = frozenset({"on_hold", "failing", "running"})
+
+
+def needs_attention(status: str | None) -> bool:
+    """Failed in any way, or waiting for someone: what "failed or on hold only" keeps."""
+    return category(status) in ("failed", "on_hold")
+
+
+def can_rerun_from_failed(status: str | None) -> bool:
+    return status in _RERUNNABLE_FROM_FAILED
+
+
+def can_cancel_job(status: str | None) -> bool:
+    return status in _CANCELABLE_JOB
+
+
+def may_hold_approval(status: str | None) -> bool:
+    return status in _CAN_HOLD_APPROVAL
+
+
+def is_waiting_for_approval(status: str | None) -> bool:
+    """An approval job (or its workflow) waiting for someone to approve it."""
+    return status == "on_hold"

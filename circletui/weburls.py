@@ -1,4 +1,9 @@
-"""Links into the CircleCI web app for a pipeline, workflow, job or project (notes §12).
+"""Links into the CircleCI web app for a pipeline, workflow, job or project.
+
+The shapes are the ones CircleCI's own webhooks send (``workflow.url``, e.g.
+``https://app.circleci.com/pipelines/github/circleci/webhook-service/130/workflows/<uuid>``,
+in the "Webhooks" page of circleci.com/docs) and its MCP server parses
+(CircleCI-Public/mcp-server-circleci, ``getProjectSlugFromURL``).
 
 The API host and the web app host differ: the cloud API is ``circleci.com`` while the web app
 is ``app.circleci.com``, and a CircleCI Server install at ``ci.example.com`` serves its web app

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import trustme
 import uvicorn
-from test_config import TOKEN_ENV, args, write_cli_yml, write_config
 
 from circletui.api import CertificateNotTrusted, CircleCIClient
 from circletui.api.transport_security import InsecureHostError, ssl_context
@@ -20,6 +19,7 @@ from circletui.cli import main
 from circletui.config import ConfigError, Settings, resolve_settings
 from circletui.hostsafety import INSECURE_HTTP_FLAG
 from circletui.simulator import ManualClock, Simulator
+from tests.config_helpers import TOKEN_ENV, args, write_cli_yml, write_config
 
 # -- plain http ----------------------------------------------------------------------------
 

@@ -54,3 +54,73 @@ def test_screens_never_call_httpx():
     ui = PACKAGE / "ui"
     offenders = [p.name for p in ui.rglob("*.py") if "httpx" in _imports(p)]
     assert offenders == []
+
+
+# -- the shape of ui/ -----------------------------------------------------------------------
+
+SCREENS = ("pipelines", "workflow", "job", "approvals")
+TESTS = PACKAGE.parent / "tests"
+
+
+def _ui_files() -> list[Path]:
+    return sorted((PACKAGE / "ui").rglob("*.py"))
+
+
+def test_screens_do_not_import_each_other():
+    """A screen asks the app to open another (``OpenWorkflow``, ``OpenJob``); only the app
+    builds screens, so no screen module depends on another."""
+    offenders = {}
+    for name in SCREENS:
+        path = PACKAGE / "ui" / "screens" / f"{name}.py"
+        found = {n for n in _imports(path) if n.startswith("circletui.ui.screens.")
+                 and n.rsplit(".", 1)[1] in SCREENS}
+        if found:
+            offenders[name] = sorted(found)
+    assert offenders == {}
+
+
+def test_every_table_is_the_one_table_class():
+    offenders = [
+        p.relative_to(PACKAGE).as_posix() for p in _ui_files()
+        if p.name != "table.py" and any(
+            isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DataTable"
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))
+    ]
+    assert offenders == []
+
+
+def test_every_worker_has_a_name_and_a_group():
+    missing = []
+    for path in _ui_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("work", "run_worker"):
+                keys = {k.arg for k in node.keywords}
+                if not {"name", "group"} <= keys:
+                    missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert missing == []
+
+
+def test_comments_cite_public_sources_not_documents_outside_the_repository():
+    offenders = [
+        p.relative_to(PACKAGE.parent).as_posix()
+        for p in [*PACKAGE.rglob("*.py"), *TESTS.rglob("*.py")]
+        if any(marker in p.read_text(encoding="utf-8")
+               for marker in ("notes §", "circleci-api-notes", "shared/"))
+        and p.name != "test_layers.py"
+    ]
+    assert offenders == []
+
+
+def test_test_modules_share_helpers_through_helper_modules():
+    """Helpers live in ``harness.py``/``rig.py``/``settle.py``; a test module imported by
+    another would run its tests twice and tie unrelated files together."""
+    offenders = []
+    for path in TESTS.rglob("test_*.py"):
+        for name in _imports(path):
+            if name.rsplit(".", 1)[-1].startswith("test_"):
+                offenders.append(f"{path.relative_to(TESTS)} imports {name}")
+    assert offenders == []

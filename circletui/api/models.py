@@ -3,7 +3,8 @@
 Why plain dataclasses and hand-written ``from_api`` constructors rather than pydantic or
 msgspec: the real service departs from its own spec in ways a strict decoder rejects
 (required keys that are absent or ``null``, enum values the spec does not list, numbers sent
-as strings, timestamps with and without milliseconds; see ``shared/circleci-api-notes.md``).
+as strings, timestamps with and without milliseconds: see the captures quoted in
+``tests/api/test_models.py`` and the list in ``circletui/simulator/divergences.py``).
 Each constructor reads the keys it needs with a default, ignores every other key and keeps
 status and type values as the raw string, so a new value never crashes the app. The shapes
 are small, so this costs a few lines and no dependency.
@@ -577,7 +578,8 @@ class Page(Generic[T]):
     @classmethod
     def from_api(cls, data: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], T]) -> Page[T]:
         # The spec says the token is always present (null on the last page), but real
-        # responses omit it there (§1.3); an empty string would loop a walker, so it also
+        # responses omit it there (reported by the tinuous project); an empty string would
+        # loop a walker, so it also
         # means "no more pages".
         token = _opt_str(data, "next_page_token") or None
         return cls(items=parse_items(data.get("items"), parse), next_page_token=token)

@@ -4,7 +4,7 @@ Pure functions and small value types, with no I/O: the client owns the loop and 
 this module decides. Keeping the decisions here lets the tests check every delay exactly
 with a seeded ``Random`` and a fake clock.
 
-The rules follow CircleCI's own advice (``shared/circleci-api-notes.md`` §7): retry throttled
+The rules follow CircleCI's own advice ("Rate limits" in the API developer's guide): retry throttled
 reads "after a delay, using an exponential backoff", and when a 429 carries ``Retry-After``
 "wait for the period of time specified". Only reads are retried: a POST that reached the
 server may have taken effect even if the answer was lost (see ``should_retry``).

@@ -1,10 +1,11 @@
 """Tolerant models for the v1.1 single-job endpoint: a build's steps, actions and output chunks.
 
-API v2 has no steps or logs, so the job screen reads ``GET /api/v1.1/project/:vcs/:org/:repo/:n``
-(``shared/circleci-api-notes.md`` §6). That payload is old, loosely typed and varies between
-captures: ``failed``/``canceled`` are ``true`` or ``null``, ``exit_code`` and ``step`` may be
-null or missing, ``output_url`` is absent on some actions, and there is one action per parallel
-container *except* for steps that ran once (a lone "Spin up environment" action for index 0).
+API v2 has no steps or logs (CircleCI-Archived/api-preview-docs issue #80), so the job screen
+reads ``GET /api/v1.1/project/:vcs/:org/:repo/:n``. That payload is old, loosely typed and
+varies between captures: ``failed``/``canceled`` are ``true`` or ``null``, ``exit_code`` and
+``step`` may be null or missing, ``output_url`` is absent on some actions, and there is one
+action per parallel container *except* for steps that ran once (a lone "Spin up environment"
+action for index 0).
 Like ``models.py``, each ``from_api`` reads the keys it needs with a default and ignores the
 rest, so an odd payload degrades to blanks instead of an exception.
 """
@@ -17,9 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from circletui.api.models import _int, _list, _map, _opt_str, _str, parse_time
-
-# Action statuses that mean "this container's step did not succeed".
-_FAILED_STATUSES = frozenset({"failed", "timedout", "infrastructure_fail"})
+from circletui.status import category
 
 
 def _flag(data: Mapping[str, Any], key: str) -> bool:
@@ -77,7 +76,7 @@ class Action:
     @property
     def is_failure(self) -> bool:
         """Failed by flag or by status (captures differ in which one they set)."""
-        return self.failed or self.timedout or self.status in _FAILED_STATUSES
+        return self.failed or self.timedout or category(self.status) == "failed"
 
     @property
     def counts_for_job(self) -> bool:

@@ -21,16 +21,13 @@ from circletui.monitor.resources import (
     PipelineWorkflows,
     WorkflowJobs,
 )
-from circletui.status import is_active
+from circletui.status import is_active, is_waiting_for_approval, may_hold_approval
 
 #: pipelines whose workflows are fetched: what fits on a tall screen
 FEED_LIMIT = 30
 
 #: a pipeline this young with no workflow yet may still get one
 YOUNG_PIPELINE = timedelta(minutes=5)
-
-#: workflow statuses that can contain an approval job waiting for someone
-HOLDING = ("on_hold", "failing", "running")
 
 # Worst first: the pipeline shows the most urgent of its workflows' statuses.
 _PRIORITY = ["failing", "failed", "error", "unauthorized", "on_hold", "running",
@@ -226,9 +223,7 @@ class ApprovalFeed:
         wanted: dict[str, tuple[Pipeline, Workflow]] = {}
         for row in rows:
             for wf in row.workflows or ():
-                # A running workflow can hold an approval on one branch while another
-                # branch still runs: CircleCI says on_hold only once nothing runs.
-                if wf.status in HOLDING:
+                if may_hold_approval(wf.status):
                     wanted[wf.id] = (row.pipeline, wf)
         for wid in list(self._subs):
             if wid not in wanted or wid in self._settled:
@@ -254,7 +249,7 @@ class ApprovalFeed:
             # it moves until its status does, so its jobs are not polled at all; a running
             # one is looked at once a minute for an approval coming up on one branch. A
             # screen showing the same workflow still gets it fast: the fastest wins.
-            holding = wf.status == "on_hold"
+            holding = is_waiting_for_approval(wf.status)
             self._subs[wid].set_cadence(Cadence.DONE if holding else Cadence.SLOW)
         self._wanted = wanted
         self._emit()
@@ -275,7 +270,7 @@ class ApprovalFeed:
                 continue
             pipeline, workflow = self._wanted[wid]
             for job in jobs:
-                if job.is_approval and job.status == "on_hold":
+                if job.is_approval and is_waiting_for_approval(job.status):
                     approvals.append(PendingApproval(pipeline, workflow, job))
         approvals.sort(key=lambda a: a.waiting_since or datetime.max.replace(tzinfo=UTC))
         if approvals != self.approvals:

@@ -2,7 +2,8 @@
 
 * ``JobBuild``: ``GET /api/v1.1/project/:vcs/:org/:repo/:n`` as a ``Build``. FAST while the
   job runs, DONE after. Only for ``gh``/``bb`` slugs: v1.1 cannot address a
-  ``circleci/<org-id>/<project-id>`` project (notes §9), see :func:`supports_v1`.
+  ``circleci/<org-id>/<project-id>`` project (GitHub App and GitLab projects: v1.1 takes only
+  ``github``/``bitbucket`` as its VCS type), see :func:`supports_v1`.
 * ``StepOutput``: the output of one step on one parallel container, keyed by the stable step
   id and the index, never by its URL: an ``output_url`` is pre-signed and may differ from one
   build poll to the next. Every ``JobBuild`` fetch records the current URLs in the client's

@@ -12,7 +12,7 @@ from circletui.simulator.faults import Fault, Faults
 from circletui.simulator.quirks import QUIRKS
 from circletui.simulator.recording import RecordedRequest
 from circletui.simulator.simulator import API_V1, API_V2, DEFAULT_TOKEN, Simulator
-from circletui.simulator.world import NotFound, SimulationError, World
+from circletui.simulator.world import Missing, SimulationError, World
 
 __all__ = [
     "API_V1",
@@ -24,7 +24,7 @@ __all__ = [
     "Fault",
     "Faults",
     "ManualClock",
-    "NotFound",
+    "Missing",
     "RealClock",
     "RecordedRequest",
     "SimulationError",

@@ -31,7 +31,7 @@ from circletui.simulator.jsonfmt import dumps, wants_compact
 from circletui.simulator.model import Job, Project
 from circletui.simulator.paging import PageTokenError, paginate
 from circletui.simulator.recording import RecordedRequest
-from circletui.simulator.world import NotFound, SimulationError
+from circletui.simulator.world import Missing, SimulationError
 
 if TYPE_CHECKING:
     from circletui.simulator.simulator import Simulator
@@ -122,7 +122,7 @@ def _page(
 def _project(request: Request) -> Project:
     project = _sim(request).world.project(request.path_params["slug"])
     if project is None:
-        raise NotFound("Project not found")
+        raise Missing("Project not found")
     return project
 
 
@@ -131,7 +131,7 @@ def _build_job(request: Request) -> Job:
     project = _project(request)
     job = _sim(request).world.job_by_number(project, request.path_params["number"])
     if job is None or job.type != "build":
-        raise NotFound("Job not found")
+        raise Missing("Job not found")
     return job
 
 
@@ -169,7 +169,7 @@ async def get_collaborations(request: Request) -> Response:
 async def get_user(request: Request) -> Response:
     user = _sim(request).world.user(request.path_params["id"])
     if user is None:
-        raise NotFound("User does not exist.")
+        raise Missing("User does not exist.")
     return respond(request, serialize.user_json(user))
 
 
@@ -188,7 +188,7 @@ async def list_pipelines(request: Request) -> Response:
     if org_slug:
         org = world.org(org_slug)
         if org is None:
-            raise NotFound("Organization not found")
+            raise Missing("Organization not found")
         pipelines = [p for p in pipelines if p.project.org is org]
     if _bool_param(request, "mine"):
         pipelines = [p for p in pipelines if p.actor is world.me]
@@ -245,14 +245,14 @@ async def get_pipeline_by_number(request: Request) -> Response:
     project = _project(request)
     pipeline = _sim(request).world.pipeline_by_number(project, request.path_params["number"])
     if pipeline is None:
-        raise NotFound("Pipeline not found")
+        raise Missing("Pipeline not found")
     return respond(request, serialize.pipeline_json(pipeline, _sim(request).quirks))
 
 
 def _pipeline(request: Request) -> Any:
     pipeline = _sim(request).world.pipeline(request.path_params["id"])
     if pipeline is None:
-        raise NotFound("Pipeline not found")
+        raise Missing("Pipeline not found")
     return pipeline
 
 
@@ -283,7 +283,7 @@ async def get_project(request: Request) -> Response:
 def _workflow(request: Request) -> Any:
     wf = _sim(request).world.workflow(request.path_params["id"])
     if wf is None:
-        raise NotFound("Workflow not found")
+        raise Missing("Workflow not found")
     return wf
 
 
@@ -353,7 +353,7 @@ async def cancel_job(request: Request) -> Response:
     world = _sim(request).world
     job = world.job_by_number(project, request.path_params["number"])
     if job is None:
-        raise NotFound("Job not found")
+        raise Missing("Job not found")
     world.cancel_job(job)
     return respond(request, {"message": "Accepted."})
 
@@ -397,7 +397,7 @@ async def get_workflow_summary(request: Request) -> Response:
     world = _sim(request).world
     name = request.path_params["name"]
     if not any(wf.name == name for wf in world.workflows if wf.project is project):
-        raise NotFound("Workflow not found")
+        raise Missing("Workflow not found")
     data = insights.workflow_summary(
         world.workflows,
         project,
@@ -425,13 +425,13 @@ def _v1_job(request: Request) -> Job:
     world = _sim(request).world
     params = request.path_params
     if params["vcs"] not in ("gh", "github", "bb", "bitbucket"):
-        raise NotFound("Project not found")
+        raise Missing("Project not found")
     project = world.project(f"{params['vcs']}/{params['org']}/{params['repo']}")
     if project is None:
-        raise NotFound("Project not found")
+        raise Missing("Project not found")
     job = world.job_by_number(project, params["number"])
     if job is None or job.type != "build":
-        raise NotFound("Build not found")
+        raise Missing("Build not found")
     return job
 
 
@@ -459,7 +459,7 @@ async def get_raw_step_output(request: Request) -> Response:
         job, params["stream"], params["index"], params["step"], _sim(request).world.now
     )
     if text is None:
-        raise NotFound("Not Found")
+        raise Missing("Not Found")
     return Response(text, media_type="text/plain;charset=utf-8")
 
 

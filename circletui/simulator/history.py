@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from circletui.simulator import content
 from circletui.simulator.model import Project, User
+from circletui.simulator.plan import Plan
 
 if TYPE_CHECKING:
-    from circletui.simulator.world import Plan, World
+    from circletui.simulator.world import World
 
 HOUR = 3600.0
 APPROVE_AFTER = (120.0, 1500.0)
@@ -46,8 +47,6 @@ class _Entry:
 
 
 def populate(world: World, rng: random.Random) -> None:
-    from circletui.simulator.world import Plan
-
     t0 = world.now
     api, web, mobile, infra, platform = world.projects
     me = world.me

@@ -1,6 +1,7 @@
 """API v1.1 single-job payload (`steps[].actions[]`) and the step output behind `output_url`.
 
-v2 has no steps or logs, so clients read them from v1.1 (notes §6). Steps are laid out over
+v2 has no steps or logs, so clients read them from v1.1 (CircleCI-Archived/api-preview-docs
+issue #80; CircleCI's MCP server reads v1.1 too). Steps are laid out over
 the job's run time from seeded proportions; an action exists once its step has started, is
 `running` (no end time, no exit code) until it ends, and its output grows chunk by chunk with
 the clock. Output chunks carry ANSI colour codes and CRLF line ends like the real logs, a

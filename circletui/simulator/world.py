@@ -15,12 +15,12 @@ import heapq
 import itertools
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from circletui.simulator import content, engine
 from circletui.simulator.clock import Clock, ManualClock
+from circletui.simulator.history import populate
 from circletui.simulator.model import (
     TERMINAL_WORKFLOW_STATUSES,
     VCS_ALIASES,
@@ -32,6 +32,7 @@ from circletui.simulator.model import (
     Vcs,
     Workflow,
 )
+from circletui.simulator.plan import Plan
 from circletui.simulator.rng import after, hex_digits, ms, new_uuid
 from circletui.simulator.templates import (
     JobSpec,
@@ -57,31 +58,11 @@ class SimulationError(Exception):
             self.status = status
 
 
-class NotFound(SimulationError):
+class Missing(SimulationError):
+    """What was asked for does not exist in the world: answered 404 (the client's
+    ``circletui.api.errors.NotFound`` on the other side)."""
+
     status = 404
-
-
-@dataclass
-class Plan:
-    """How a pipeline's workflows should turn out; history uses it to script the past.
-
-    `default_outcome=None` samples each job's outcome from its template's failure rate, which
-    is what API triggers and live arrivals use.
-    """
-
-    default_outcome: str | None = None
-    outcomes: dict[str, str] = field(default_factory=dict)
-    durations: dict[str, float] = field(default_factory=dict)
-    approve_after: tuple[float, float] | None = None  # None leaves approvals on hold
-    approver: User | None = None
-    cancel_after: float | None = None
-    canceler: User | None = None
-    rerun_after: float | None = None
-    rerun_from_failed: bool = True
-    rerunner: User | None = None
-    config_error: bool = False
-    roles: tuple[str, ...] | None = None  # which templates run; None derives from the trigger
-    fail_scale: float = 1.0
 
 
 class World:
@@ -108,8 +89,6 @@ class World:
         self._live_rng = random.Random(self.rng.getrandbits(64))
         self._action_rng = random.Random(self.rng.getrandbits(64))
         if history:
-            from circletui.simulator.history import populate
-
             populate(self, self.rng)
         self.sync(self.now)
         if live:
@@ -574,7 +553,7 @@ class World:
     def _require_workflow(self, workflow_id: str) -> Workflow:
         wf = self.workflow(workflow_id)
         if wf is None:
-            raise NotFound("Workflow not found")
+            raise Missing("Workflow not found")
         return wf
 
     def trigger_pipeline(
@@ -590,7 +569,7 @@ class World:
         self.sync()
         project = self.project(project_slug)
         if project is None:
-            raise NotFound("Project not found")
+            raise Missing("Project not found")
         if project.spec.vcs == "circleci":
             raise SimulationError(
                 "Triggering pipelines with this endpoint is not yet available to projects "
@@ -623,7 +602,7 @@ class World:
         wf = self._require_workflow(workflow_id)
         job = wf.job(approval_request_id)
         if job is None:
-            raise NotFound("Approval request not found")
+            raise Missing("Approval request not found")
         if job.type != "approval":
             raise SimulationError("Job is not an approval job.")
         if job.status != "on_hold":

@@ -1,6 +1,6 @@
 """The models take what CircleCI really sends: unknown keys, missing or null "required" keys,
 enum values the spec does not list, numbers as strings, timestamps with and without
-milliseconds. Fixtures are the real captures quoted in ``shared/circleci-api-notes.md`` §14.
+milliseconds. Fixtures are real captures published in public repositories (named at each).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_mixed_precision_timestamps_compare_and_subtract():
 
 # -- pipelines ----------------------------------------------------------------------------------
 
-# LF-Engineering/da-ds, Dec 2020 (notes §14.1), plus keys the spec does not know.
+# LF-Engineering/da-ds, circlci/README.md, Dec 2020, plus keys the spec does not know.
 REAL_PIPELINE = {
     "id": "98b1071e-c364-4b39-91b9-820b8588e2ae",
     "errors": [],
@@ -246,7 +246,7 @@ def test_real_build_job_and_oddities():
     assert Job.from_api({"id": "j"}).type == "build"
 
 
-# LF-Engineering/da-ds job details (notes §14.3): no project.id, ms timestamps, duration in ms.
+# LF-Engineering/da-ds job details: no project.id, ms timestamps, duration in ms.
 REAL_JOB_DETAILS = {
     "web_url": "https://circleci.com/gh/LF-Engineering/da-ds/155",
     "project": {

@@ -26,6 +26,7 @@ from circletui.ui.screens.approvals import ApprovalsScreen
 from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
+from circletui.ui.widgets.live_table import LiveTable
 from tests.settle import settle
 
 from .spec_data import NASTY, hostile_answers
@@ -110,7 +111,7 @@ async def test_every_screen_shows_generated_hostile_answers(pipelines, workflows
     app = make_app(spec_api(pipelines, workflows, jobs, details))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.screen._lines, "the pipelines list shows rows"
+        assert app.screen.query_one(LiveTable).row_keys, "the pipelines list shows rows"
         for keys, shown in ((["enter"], WorkflowScreen), (["v"], WorkflowScreen),
                             (["enter"], JobScreen), (["escape", "escape"], PipelinesScreen),
                             (["A"], ApprovalsScreen)):

@@ -6,9 +6,10 @@ subscriptions that live exactly as long as the screen is visible, and the action
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,12 +21,18 @@ from circletui.monitor import (
     ActionInProgress,
     Cadence,
     Health,
+    PendingApproval,
     PipelineWorkflows,
     Resource,
     Subscription,
     WorkflowJobs,
 )
-from circletui.status import is_active
+from circletui.status import (
+    can_cancel_job,
+    can_rerun_from_failed,
+    is_active,
+    is_waiting_for_approval,
+)
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.text import clean
@@ -40,8 +47,16 @@ if TYPE_CHECKING:
 #: refuses them anyway, below the UI)
 MUTATIONS = {"cancel", "cancel_job", "rerun_failed", "rerun_all", "approve"}
 
-#: workflow statuses a rerun from failed applies to
-RERUNNABLE_FROM_FAILED = {"failed", "error"}
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    """A confirmed action, as the user is asked about it and told about it."""
+
+    question: str  # the confirmation dialog's question
+    button: str  # its confirm button
+    kind: str  # "Cancel", "Rerun", "Approve": how a failure is reported
+    send: Callable[[], Awaitable[Any]]  # the call, made only once confirmed
+    success: str  # the notification once CircleCI accepted it
 
 
 class BaseScreen(Screen):
@@ -57,7 +72,7 @@ class BaseScreen(Screen):
         super().__init__()
         self._subscriptions: dict[Resource, Subscription] = {}
         self._job_states: dict[Resource, tuple] = {}
-        self._health_followed = False
+        self._signals_followed = False
         self._clock: Timer | None = None
 
     @property
@@ -101,14 +116,20 @@ class BaseScreen(Screen):
         self.update_location()
         self.resubscribe()
         self.tui.screen_in_front(self)
-        if not self._health_followed:
-            self._health_followed = True
+        if not self._signals_followed:
+            self._signals_followed = True
             self.tui.health_signal.subscribe(self, self._show_health)
+            self.tui.approvals_signal.subscribe(self, self._show_approvals)
         self._show_health(self.tui.monitor.health)
+        self._show_approvals(self.tui.approval_feed.approvals if self.tui.approval_feed else [])
 
     def _show_health(self, health: Health) -> None:
         for line in self.query(StatusLine):
             line.health = health
+
+    def _show_approvals(self, approvals: list[PendingApproval]) -> None:
+        for bar in self.query(LocationBar):
+            bar.approvals = len(approvals)
 
     def on_screen_suspend(self) -> None:
         if self._clock is not None:
@@ -189,19 +210,20 @@ class BaseScreen(Screen):
             return False  # not offered at all: no key in the footer, help or palette
         workflow = self.selected_workflow()
         job = self.selected_job()
-        if action in ("cancel",):
+        if action == "cancel":
             return True if workflow and is_active(workflow.status) else None
         if action == "cancel_job":
             return (
                 True if job and job.job_number is not None and not job.is_approval
-                and job.status in ("running", "queued", "not_running") else None
+                and can_cancel_job(job.status) else None
             )
         if action == "rerun_failed":
-            return True if workflow and workflow.status in RERUNNABLE_FROM_FAILED else None
+            return True if workflow and can_rerun_from_failed(workflow.status) else None
         if action == "rerun_all":
             return True if workflow and not is_active(workflow.status) else None
         if action == "approve":
-            return True if job and job.is_approval and job.status == "on_hold" else None
+            return (True if job and job.is_approval and is_waiting_for_approval(job.status)
+                    else None)
         if action in ("open_url", "copy_url"):
             return True if self.selected_url() else None
         return True
@@ -220,81 +242,73 @@ class BaseScreen(Screen):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _where(self, workflow: Workflow) -> str:
-        return f"{workflow.project_slug} #{workflow.pipeline_number}"
+    def action_cancel(self) -> None:
+        self._ask("cancel")
 
-    @work(group="actions", exclusive=False, exit_on_error=False)
-    async def action_cancel(self) -> None:
-        workflow = self.selected_workflow()
-        if workflow is None:
-            return
-        question = f"Cancel workflow {workflow.name} of {self._where(workflow)}?"
-        if await self._confirm(question, "Cancel workflow"):
-            await self._send(
-                "Cancel", self.tui.actions.cancel_workflow(workflow),
-                f"Canceled workflow {workflow.name}",
-            )
+    def action_cancel_job(self) -> None:
+        self._ask("cancel_job")
 
-    @work(group="actions", exclusive=False, exit_on_error=False)
-    async def action_cancel_job(self) -> None:
+    def action_rerun_failed(self) -> None:
+        self._ask("rerun_failed")
+
+    def action_rerun_all(self) -> None:
+        self._ask("rerun_all")
+
+    def action_approve(self) -> None:
+        self._ask("approve")
+
+    def mutation(self, action: str) -> Mutation | None:
+        """What ``action`` would do to the selection, as the user is asked about it."""
         workflow, job = self.selected_workflow(), self.selected_job()
-        if workflow is None or job is None:
-            return
-        question = f"Cancel job {job.name} (#{job.job_number}) of {self._where(workflow)}?"
-        if await self._confirm(question, "Cancel job"):
-            await self._send(
-                "Cancel", self.tui.actions.cancel_job(workflow, job), f"Canceled job {job.name}"
-            )
-
-    @work(group="actions", exclusive=False, exit_on_error=False)
-    async def action_rerun_failed(self) -> None:
-        workflow = self.selected_workflow()
         if workflow is None:
+            return None
+        where = f"{workflow.project_slug} #{workflow.pipeline_number}"
+        name = workflow.name
+        actions = self.tui.actions
+        if action == "cancel":
+            return Mutation(f"Cancel workflow {name} of {where}?", "Cancel workflow", "Cancel",
+                            lambda: actions.cancel_workflow(workflow),
+                            f"Canceled workflow {name}")
+        if action == "rerun_failed":
+            return Mutation(f"Rerun workflow {name} of {where} from failed?", "Rerun from failed",
+                            "Rerun", lambda: actions.rerun_workflow(workflow, from_failed=True),
+                            f"Rerunning {name} from failed")
+        if action == "rerun_all":
+            return Mutation(f"Rerun all jobs of workflow {name} of {where}?", "Rerun all",
+                            "Rerun", lambda: actions.rerun_workflow(workflow, from_failed=False),
+                            f"Rerunning all of {name}")
+        if job is None:
+            return None
+        if action == "cancel_job":
+            return Mutation(f"Cancel job {job.name} (#{job.job_number}) of {where}?",
+                            "Cancel job", "Cancel", lambda: actions.cancel_job(workflow, job),
+                            f"Canceled job {job.name}")
+        if action == "approve":
+            return Mutation(f"Approve {job.name} in workflow {name} of {where}?", "Approve",
+                            "Approve", lambda: actions.approve(workflow, job),
+                            f"Approved {job.name}")
+        return None
+
+    def _ask(self, action: str) -> None:
+        mutation = self.mutation(action)
+        if mutation is not None:
+            self.run_worker(self._confirm_then_send(mutation), name=f"confirm {action}",
+                            group="confirm", exit_on_error=False)
+
+    async def _confirm_then_send(self, mutation: Mutation) -> None:
+        if not await self.app.push_screen_wait(ConfirmScreen(mutation.question, mutation.button)):
             return
-        question = f"Rerun workflow {workflow.name} of {self._where(workflow)} from failed?"
-        if await self._confirm(question, "Rerun from failed"):
-            await self._send(
-                "Rerun", self.tui.actions.rerun_workflow(workflow, from_failed=True),
-                f"Rerunning {workflow.name} from failed",
-            )
-
-    @work(group="actions", exclusive=False, exit_on_error=False)
-    async def action_rerun_all(self) -> None:
-        workflow = self.selected_workflow()
-        if workflow is None:
-            return
-        question = f"Rerun all jobs of workflow {workflow.name} of {self._where(workflow)}?"
-        if await self._confirm(question, "Rerun all"):
-            await self._send(
-                "Rerun", self.tui.actions.rerun_workflow(workflow, from_failed=False),
-                f"Rerunning all of {workflow.name}",
-            )
-
-    @work(group="actions", exclusive=False, exit_on_error=False)
-    async def action_approve(self) -> None:
-        workflow, job = self.selected_workflow(), self.selected_job()
-        if workflow is None or job is None:
-            return
-        question = f"Approve {job.name} in workflow {workflow.name} of {self._where(workflow)}?"
-        if await self._confirm(question, "Approve"):
-            await self._send(
-                "Approve", self.tui.actions.approve(workflow, job), f"Approved {job.name}"
-            )
-
-    async def _confirm(self, question: str, verb: str) -> bool:
-        return bool(await self.app.push_screen_wait(ConfirmScreen(question, verb)))
-
-    async def _send(self, what: str, call, success: str) -> None:
-        """Hand a confirmed action to the app: it is sent even if this screen is left, and
-        while CircleCI's rate limit pauses every request it is held, then sent once."""
+        # Handed to the app: it is sent even if this screen is left, and while CircleCI's
+        # rate limit pauses every request it is held, then sent once.
         held = self.tui.client.paused_for
         if held > 0:
             self.notify(
-                f"CircleCI is rate limiting: {what.lower()} held, sent in {math.ceil(held)} s",
+                f"CircleCI is rate limiting: {mutation.kind.lower()} held, sent in "
+                f"{math.ceil(held)} s",
                 severity="warning", timeout=max(held, 5), markup=False,
             )
-        self.app.run_worker(_deliver(self.app, what, call, success), group="actions",
-                            name=what.lower(), exit_on_error=False)
+        self.app.run_worker(_deliver(self.app, mutation), group="actions",
+                            name=mutation.kind.lower(), exit_on_error=False)
 
     def action_open_url(self) -> None:
         url = self.selected_url()
@@ -309,10 +323,11 @@ class BaseScreen(Screen):
             self.notify(f"Copied {url}", markup=False)
 
 
-async def _deliver(app, what: str, call, success: str) -> None:
-    """Await one action and tell the user how it went (on the app: the screen may be gone)."""
+async def _deliver(app, mutation: Mutation) -> None:
+    """Send one action and tell the user how it went (on the app: the screen may be gone)."""
+    what, success = mutation.kind, mutation.success
     try:
-        await call
+        await mutation.send()
     except ActionInProgress as error:
         app.notify(str(error), severity="warning", markup=False)
     except CircleCIError as error:

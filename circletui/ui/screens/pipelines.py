@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 
 from circletui.api.models import Pipeline, Workflow
 from circletui.monitor import PipelineRow
+from circletui.status import needs_attention
 from circletui.timefmt import elapsed, format_age, format_duration
 from circletui.ui.formatting import project_name, ref_of
 from circletui.ui.messages import OpenWorkflow
@@ -27,9 +28,6 @@ from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, safe, truncate
 from circletui.ui.widgets.live_table import Column, LiveTable
 from circletui.weburls import pipeline_web_url, workflow_web_url
-
-#: statuses the "failed / on hold only" toggle keeps
-ATTENTION = {"failed", "failing", "error", "errored", "on_hold", "unauthorized"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +183,8 @@ class PipelinesScreen(BaseScreen):
     def _visible_lines(self) -> list[Line]:
         lines = build_lines(self._rows)
         if self.attention_only:
-            lines = [ln for ln in lines if (ln.workflow.status if ln.workflow
-                                            else ln.pipeline_status) in ATTENTION]
+            lines = [ln for ln in lines if needs_attention(
+                ln.workflow.status if ln.workflow else ln.pipeline_status)]
         if self.filter_text.strip():
             lines = [ln for ln in lines if matches(ln, self.filter_text)]
         return lines

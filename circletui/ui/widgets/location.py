@@ -19,31 +19,20 @@ from circletui.ui.text import clean
 
 class LocationBar(Static):
     """``circletui ▸ gh/acme ▸ gh/acme/api #1234 ▸ build-and-test``, plus a badge on the right
-    counting the approvals that wait (``A`` opens them)."""
+    counting the approvals that wait (``A`` opens them). The screen sets both attributes."""
 
     crumbs: reactive[tuple[str, ...]] = reactive(tuple)
-    badge: reactive[str] = reactive("")
-    _approvals: list = []
-
-    def on_mount(self) -> None:
-        app = self.app
-        app.approvals_signal.subscribe(self, self._on_approvals)  # type: ignore[attr-defined]
-        feed = app.approval_feed  # type: ignore[attr-defined]
-        self._on_approvals(feed.approvals if feed else [])
-
-    def _on_approvals(self, approvals: list) -> None:
-        self._approvals = approvals
-        count = len(approvals)
-        self.badge = f"‖ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
+    approvals: reactive[int] = reactive(0)
 
     def render(self) -> Text:
         width = self.size.width or 80
-        badge = self.badge
+        count = self.approvals
+        badge = f"‖ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
         crumbs = [_shorten(clean(c)) for c in self.crumbs]
         text = self._line(crumbs, badge, width)
         if text.cell_len > width and badge:
             # Narrow: keep where you are, shorten the badge to its count.
-            badge = f"‖ {len(self._approvals)} (A)"
+            badge = f"‖ {count} (A)"
             text = self._line(crumbs, badge, width)
         text.no_wrap = True
         text.overflow = "ellipsis"
