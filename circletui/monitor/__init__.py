@@ -14,6 +14,7 @@ from circletui.monitor.feeds import (
     latest_attempts,
     pipeline_status,
 )
+from circletui.monitor.follow import FollowRerun
 from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
@@ -30,6 +31,7 @@ __all__ = [
     "Actions",
     "ApprovalFeed",
     "Cadence",
+    "FollowRerun",
     "Health",
     "JobInfo",
     "Monitor",

@@ -1,4 +1,4 @@
-"""Cancel, rerun and approve: each sent once, then what it changed is polled at once.
+"""Cancel, rerun, approve and trigger: each sent once, then what it changed is polled at once.
 
 The client never retries a mutation (a rerun sent twice starts two workflows); this layer
 adds the other half of "never sent twice": the same action on the same target is refused,
@@ -14,12 +14,12 @@ seen; nothing waits or sleeps here, so the action returns as soon as CircleCI ha
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from circletui.api.models import Job, Workflow
+from circletui.api.models import Job, PipelineCreation, Workflow
 from circletui.monitor.poller import Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
@@ -173,6 +173,36 @@ class Actions:
                          lambda wfs: any(w.id == answer.workflow_id for w in wfs))
             self._refresh_workflow(workflow)
         return answer.workflow_id
+
+    async def rerun_jobs(self, workflow: Workflow, jobs: Sequence[Job], *,
+                         enable_ssh: bool = False, sparse_tree: bool = False) -> str:
+        """Rerun only ``jobs`` (and, as CircleCI does, what depends on them), optionally with
+        SSH; returns the new workflow's id. One rerun of a workflow at a time, whichever kind."""
+        ids = [job.id for job in jobs]
+        with self._once("rerun", workflow.id) as effect:
+            answer = await self.monitor.client.rerun_workflow(
+                workflow.id, jobs=ids, enable_ssh=enable_ssh or None,
+                sparse_tree=sparse_tree or None,
+            )
+            effect.until(PipelineWorkflows(workflow.pipeline_id),
+                         lambda wfs: any(w.id == answer.workflow_id for w in wfs))
+            self._refresh_workflow(workflow)
+        return answer.workflow_id
+
+    async def trigger(self, project_slug: str, *, branch: str | None = None,
+                      tag: str | None = None,
+                      parameters: Mapping[str, str | int | bool] | None = None,
+                      ) -> PipelineCreation:
+        """Start a pipeline; refused while the same trigger (project and ref) is unanswered
+        or its pipeline not yet listed."""
+        ref = f"tag {tag}" if tag else (branch or "")
+        with self._once("trigger", f"{project_slug}@{ref}") as effect:
+            created = await self.monitor.client.trigger_pipeline(
+                project_slug, branch=branch, tag=tag, parameters=parameters)
+            # The new pipeline's workflow list answers as soon as CircleCI knows it.
+            effect.until(PipelineWorkflows(created.id), lambda wfs: wfs is not None)
+            self.monitor.refresh_where(lambda r: isinstance(r, PipelineList))
+        return created
 
     async def approve(self, workflow: Workflow, job: Job) -> str:
         request_id = job.approval_request_id or job.id

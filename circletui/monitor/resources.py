@@ -195,11 +195,23 @@ class WorkflowJobs(Resource):
         return tuple(j for j in jobs if j.id)
 
     def cadence(self, value: tuple[Job, ...]) -> Cadence:
-        if any(is_moving(job.status) for job in value):
+        if any(is_moving(job.status) for job in value) or _about_to_start(value):
             return Cadence.FAST
         # Nothing runs, waits in a queue or waits for approval: the workflow has finished
         # (jobs downstream of a failure may stay "blocked" for ever), or it has no jobs yet.
         return Cadence.DONE if value else Cadence.SLOW
+
+
+def _about_to_start(jobs: tuple[Job, ...]) -> bool:
+    """A blocked job whose dependencies all succeeded is about to be queued: a workflow just
+    created (by a rerun, say) lists its jobs blocked before the first one is queued, while
+    a job blocked behind a failure has a dependency that did not succeed and never moves."""
+    status = {job.id: job.status for job in jobs}
+    return any(
+        job.status == "blocked"
+        and all(status.get(dep) == "success" for dep in job.dependencies)
+        for job in jobs
+    )
 
 
 def is_moving(status: str) -> bool:

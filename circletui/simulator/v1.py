@@ -78,6 +78,10 @@ def step_plans(job: Job) -> list[StepPlan]:
     plans = [StepPlan(0, "Spin up environment", "spinup", 6)]
     if spec.service:
         plans.append(StepPlan(1, f"Container {spec.service}", "service", 0, background=True))
+    if job.ssh_enabled:
+        # A job rerun with SSH opens the box first and keeps it after the steps ("Debugging
+        # with SSH" in CircleCI's docs: the "Enable SSH" step prints the command to use).
+        plans.append(StepPlan(98, "Enable SSH", "ssh", 1))
     plans.append(StepPlan(99, "Preparing environment variables", "env", 1))
     plans.append(
         StepPlan(
@@ -461,6 +465,16 @@ def _lines(job: Job, action: Action) -> list[str]:
         ]
     if kind == "env":
         return _env(job, action)
+    if kind == "ssh":
+        port = 54000 + rng.randint(0, 11000)
+        host = ".".join(str(rng.randint(low, high))
+                        for low, high in ((3, 54), (0, 255), (0, 255), (1, 254)))
+        return [
+            "You can now SSH into this box if your SSH public key is added:\r\n",
+            f"    $ ssh -p {port} {host}\r\n",
+            "\r\n",
+            "Use the same SSH public key that you use for your VCS-provider (e.g., GitHub).\r\n",
+        ]
     if kind == "checkout":
         subject = vcs.subject if vcs and vcs.subject else "Merge pull request"
         revision = vcs.revision[:7] if vcs else "0000000"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -29,10 +30,12 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from circletui import crash
 from circletui.api import CircleCIClient, RetryPolicy
 from circletui.api.errors import CircleCIError
+from circletui.api.models import Job, Pipeline, PipelineCreation, Workflow
 from circletui.config import ConfigError, Settings
 from circletui.monitor import (
     Actions,
     ApprovalFeed,
+    FollowRerun,
     Health,
     Monitor,
     PendingApproval,
@@ -53,6 +56,9 @@ from circletui.ui.screens.workflow import WorkflowScreen
 #: monitor, which backs off (or waits as Retry-After says) and tells the status line, instead
 #: of one request sitting in retries for a minute while the screen looks fine.
 POLL_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_retry_after=5.0)
+
+#: seconds a rerun's new job is looked for before giving up on opening it
+FOLLOW_RERUN_TIMEOUT = 120.0
 
 #: the org the demo opens on: the simulated world's busiest
 DEMO_ORG = "gh/acme"
@@ -242,6 +248,26 @@ class CircleTUI(App[int]):
 
     def on_open_job(self, message: OpenJob) -> None:
         self.push_screen(JobScreen(message.pipeline, message.workflow, message.job))
+
+    def pipeline_triggered(self, created: Any) -> None:
+        """A pipeline circletui triggered: selected in the list as soon as it is listed."""
+        if not isinstance(created, PipelineCreation):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, PipelinesScreen):
+                screen.select_pipeline(created.id)
+        self.notify(f"Pipeline #{created.number} created", markup=False)
+
+    def follow_rerun(self, pipeline: Pipeline, workflow_id: str, job_name: str) -> None:
+        """Open the job ``job_name`` of the rerun workflow ``workflow_id`` once CircleCI lists
+        it (a rerun with SSH: the user wants its output, where the SSH command appears)."""
+
+        def found(workflow: Workflow, job: Job) -> None:
+            self.post_message(OpenJob(pipeline, workflow, job))
+
+        follow = FollowRerun(self.monitor, pipeline.id, workflow_id, job_name, found)
+        # Given up if the job never shows (a rerun CircleCI did not start, say).
+        self.set_timer(FOLLOW_RERUN_TIMEOUT, follow.close, name="follow-rerun")
 
 
 def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = True) -> CircleTUI:

@@ -20,6 +20,7 @@ from circletui.simulator import ManualClock, Simulator
 from circletui.simulator.model import Job as SimJob
 from circletui.ui.app import CircleTUI
 from circletui.ui.screens.job import JobScreen
+from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.live_table import LiveTable
 from tests.settle import settle
 
@@ -187,3 +188,29 @@ async def open_job(pilot, job: SimJob) -> JobScreen:
     await settle(pilot)
     assert isinstance(app.screen, JobScreen)
     return app.screen
+
+
+async def open_workflow(pilot, status: str | None = None, name: str | None = None):
+    app = pilot.app
+    line = next(ln for ln in app.screen.lines if ln.workflow
+                and (status is None or ln.workflow.status == status)
+                and (name is None or ln.workflow.name == name))
+    await select_workflow(pilot, line.workflow.id)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, WorkflowScreen)
+    return line.workflow
+
+
+def visible_text(app) -> str:
+    """The text of every widget shown on the current screen, one widget after another (what a
+    user can read, through Textual's public ``render_lines``)."""
+    from textual.geometry import Region
+
+    parts = []
+    for widget in app.screen.walk_children(with_self=False):
+        if not widget.display or not widget.is_mounted or widget.size.area == 0:
+            continue
+        strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+        parts.append("\n".join(strip.text for strip in strips))
+    return "\n".join(parts)

@@ -14,19 +14,7 @@ from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.location import LocationBar
 
-from .harness import confirm, make_app, make_simulator, select_workflow, settle
-
-
-async def open_workflow(pilot, status: str | None = None, name: str | None = None):
-    app = pilot.app
-    line = next(ln for ln in app.screen.lines if ln.workflow
-                and (status is None or ln.workflow.status == status)
-                and (name is None or ln.workflow.name == name))
-    await select_workflow(pilot, line.workflow.id)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(app.screen, WorkflowScreen)
-    return line.workflow
+from .harness import confirm, make_app, make_simulator, open_workflow, settle
 
 
 async def test_graph_shows_every_job_and_arrows_follow_edges():

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from circletui.api.errors import CircleCIError
-from circletui.api.models import Job, Workflow
+from circletui.api.models import Job, Pipeline, Workflow
 from circletui.monitor import (
     ActionInProgress,
     Cadence,
@@ -35,6 +35,7 @@ from circletui.status import (
 )
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
+from circletui.ui.screens.trigger import TriggerRequest, TriggerScreen
 from circletui.ui.text import clean
 from circletui.ui.widgets.location import LocationBar, StatusLine
 
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 #: actions that change something at CircleCI: hidden in read-only mode (and the client
 #: refuses them anyway, below the UI)
-MUTATIONS = {"cancel", "cancel_job", "rerun_failed", "rerun_all", "approve"}
+MUTATIONS = {"cancel", "cancel_job", "rerun_failed", "rerun_all", "rerun_marked", "rerun_ssh",
+             "approve", "trigger"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class Mutation:
     kind: str  # "Cancel", "Rerun", "Approve": how a failure is reported
     send: Callable[[], Awaitable[Any]]  # the call, made only once confirmed
     success: str  # the notification once CircleCI accepted it
+    then: Callable[[Any], None] | None = None  # given the call's result once it succeeded
 
 
 class BaseScreen(Screen):
@@ -203,6 +206,17 @@ class BaseScreen(Screen):
     def selected_url(self) -> str | None:
         return None
 
+    def selected_pipeline(self) -> Pipeline | None:
+        return None
+
+    def marked_jobs(self) -> list[Job]:
+        """Jobs the user marked for "rerun the marked jobs" (the graph's Space)."""
+        return []
+
+    def graph_is_disconnected(self) -> bool:
+        """Whether the workflow's jobs form more than one connected part."""
+        return False
+
     # -- dynamic bindings --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -221,6 +235,13 @@ class BaseScreen(Screen):
             return True if workflow and can_rerun_from_failed(workflow.status) else None
         if action == "rerun_all":
             return True if workflow and not is_active(workflow.status) else None
+        if action == "rerun_marked":
+            if not self.marked_jobs():
+                return False  # offered only once something is marked (Space on the graph)
+            return True if workflow and not is_active(workflow.status) else None
+        if action == "rerun_ssh":
+            return (True if workflow and not is_active(workflow.status) and job
+                    and not job.is_approval and job.job_number is not None else None)
         if action == "approve":
             return (True if job and job.is_approval and is_waiting_for_approval(job.status)
                     else None)
@@ -229,8 +250,8 @@ class BaseScreen(Screen):
         return True
 
     #: actions whose availability depends on the selection (see check_action)
-    DYNAMIC_ACTIONS = ("cancel", "cancel_job", "rerun_failed", "rerun_all", "approve",
-                       "open_url", "copy_url")
+    DYNAMIC_ACTIONS = ("cancel", "cancel_job", "rerun_failed", "rerun_all", "rerun_marked",
+                       "rerun_ssh", "approve", "open_url", "copy_url")
 
     def selection_changed(self) -> None:
         """Refresh the footer, but only when what the keys can do has changed: redrawing the
@@ -257,6 +278,12 @@ class BaseScreen(Screen):
     def action_approve(self) -> None:
         self._ask("approve")
 
+    def action_rerun_marked(self) -> None:
+        self._ask("rerun_marked")
+
+    def action_rerun_ssh(self) -> None:
+        self._ask("rerun_ssh")
+
     def mutation(self, action: str) -> Mutation | None:
         """What ``action`` would do to the selection, as the user is asked about it."""
         workflow, job = self.selected_workflow(), self.selected_job()
@@ -277,8 +304,35 @@ class BaseScreen(Screen):
             return Mutation(f"Rerun all jobs of workflow {name} of {where}?", "Rerun all",
                             "Rerun", lambda: actions.rerun_workflow(workflow, from_failed=False),
                             f"Rerunning all of {name}")
+        if action == "rerun_marked":
+            marked = self.marked_jobs()
+            if not marked:
+                return None
+            names = ", ".join(j.name for j in marked[:3]) + ("…" if len(marked) > 3 else "")
+            count = f"{len(marked)} job{'s' if len(marked) != 1 else ''}"
+            # CircleCI reruns the jobs and what depends on them; sparse_tree is its option
+            # for workflows made of disconnected parts (the API reference, rerunWorkflow),
+            # where it spares the parts the marked jobs do not touch.
+            sparse = self.graph_is_disconnected()
+            return Mutation(f"Rerun {count} of workflow {name} of {where}: {names}?",
+                            f"Rerun {count}", "Rerun",
+                            lambda: actions.rerun_jobs(workflow, marked, sparse_tree=sparse),
+                            f"Rerunning {count} of {name}")
         if job is None:
             return None
+        if action == "rerun_ssh":
+            pipeline = self.selected_pipeline()
+            app = self.tui
+
+            def open_new_job(new_workflow_id: Any) -> None:
+                if pipeline is not None and isinstance(new_workflow_id, str):
+                    app.follow_rerun(pipeline, new_workflow_id, job.name)
+
+            return Mutation(f"Rerun job {job.name} of {where} with SSH enabled?",
+                            "Rerun with SSH", "Rerun",
+                            lambda: actions.rerun_jobs(workflow, [job], enable_ssh=True),
+                            f"Rerunning {job.name} with SSH; it opens when it starts",
+                            then=open_new_job)
         if action == "cancel_job":
             return Mutation(f"Cancel job {job.name} (#{job.job_number}) of {where}?",
                             "Cancel job", "Cancel", lambda: actions.cancel_job(workflow, job),
@@ -298,6 +352,35 @@ class BaseScreen(Screen):
     async def _confirm_then_send(self, mutation: Mutation) -> None:
         if not await self.app.push_screen_wait(ConfirmScreen(mutation.question, mutation.button)):
             return
+        self._hand_over(mutation)
+
+    def action_trigger(self) -> None:
+        self.run_worker(self._trigger(), name="trigger dialog", group="confirm",
+                        exit_on_error=False)
+
+    async def _trigger(self) -> None:
+        """The dialog is the confirmation: it names the project, the ref and the parameters,
+        and nothing is sent unless its Trigger is pressed."""
+        pipeline = self.selected_pipeline()
+        scope = self.tui.scope
+        slug = pipeline.project_slug if pipeline else (
+            scope.projects[0] if scope and scope.projects else "")
+        dialog = TriggerScreen(slug, branch=pipeline.branch if pipeline else None,
+                               tag=pipeline.tag if pipeline else None)
+        request: TriggerRequest | None = await self.app.push_screen_wait(dialog)
+        if request is None:
+            return
+        actions, app = self.tui.actions, self.tui
+        ref = f"tag {request.tag}" if request.tag else (request.branch or "the default branch")
+        self._hand_over(Mutation(
+            f"Trigger {request.project_slug} on {ref}?", "Trigger", "Trigger",
+            lambda: actions.trigger(request.project_slug, branch=request.branch,
+                                    tag=request.tag, parameters=request.parameters or None),
+            f"Triggered {request.project_slug} on {ref}",
+            then=app.pipeline_triggered,
+        ))
+
+    def _hand_over(self, mutation: Mutation) -> None:
         # Handed to the app: it is sent even if this screen is left, and while CircleCI's
         # rate limit pauses every request it is held, then sent once.
         held = self.tui.client.paused_for
@@ -327,7 +410,7 @@ async def _deliver(app, mutation: Mutation) -> None:
     """Send one action and tell the user how it went (on the app: the screen may be gone)."""
     what, success = mutation.kind, mutation.success
     try:
-        await mutation.send()
+        result = await mutation.send()
     except ActionInProgress as error:
         app.notify(str(error), severity="warning", markup=False)
     except CircleCIError as error:
@@ -341,3 +424,5 @@ async def _deliver(app, mutation: Mutation) -> None:
     else:
         # Names from the API are in these messages: never markup.
         app.notify(clean(success), markup=False)
+        if mutation.then is not None:
+            mutation.then(result)

@@ -85,6 +85,7 @@ class PipelinesScreen(BaseScreen):
         Binding("c", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("t", "trigger", "Trigger", id="trigger"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
 
@@ -103,6 +104,7 @@ class PipelinesScreen(BaseScreen):
         # cell whose text is unchanged is the same Text object, which the table skips at once
         self._cell_cache: dict[str, tuple[Line, str, dict[str, Text]]] = {}
         self._table: LiveTable | None = None
+        self._select_when_listed: str | None = None  # a pipeline id to put the cursor on
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -257,6 +259,12 @@ class PipelinesScreen(BaseScreen):
         table.set_rows(rows)
         self._lines = lines
         self._by_key = {ln.key: ln for ln in lines}
+        if self._select_when_listed is not None:
+            wanted = self._select_when_listed
+            index = next((i for i, ln in enumerate(lines) if ln.pipeline.id == wanted), None)
+            if index is not None:
+                self._select_when_listed = None
+                table.move_cursor(row=index)
         self.selection_changed()
 
     def _current_key(self) -> str | None:
@@ -269,6 +277,16 @@ class PipelinesScreen(BaseScreen):
     def selected_workflow(self) -> Workflow | None:
         line = self.selected_line()
         return line.workflow if line else None
+
+    def selected_pipeline(self) -> Pipeline | None:
+        line = self.selected_line()
+        return line.pipeline if line else None
+
+    def select_pipeline(self, pipeline_id: str) -> None:
+        """Put the cursor on this pipeline's first row, now or as soon as it is listed."""
+        self._select_when_listed = pipeline_id
+        if self._table is not None:
+            self._render_lines()
 
     def selected_url(self) -> str | None:
         line = self.selected_line()

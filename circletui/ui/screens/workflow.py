@@ -2,7 +2,8 @@
 
 Arrow keys (and h/j/k/l) move along the graph, Enter opens the job, ``v`` toggles the list.
 ``c`` cancels the workflow, ``x`` the selected job, ``r``/``R`` rerun, ``a`` approves the
-selected approval job.
+selected approval job. Space marks jobs on the graph and ``J`` reruns the marked ones (CircleCI's
+web app has no such action); ``S`` reruns the selected job with SSH and opens it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,23 @@ from circletui.ui.widgets.table import Table
 from circletui.weburls import job_web_url, workflow_web_url
 
 
+def connected_parts(jobs: tuple[Job, ...] | list[Job]) -> int:
+    """How many disconnected parts the jobs' dependency graph has."""
+    parent = {job.id: job.id for job in jobs}
+
+    def root(job_id: str) -> str:
+        while parent[job_id] != job_id:
+            parent[job_id] = parent[parent[job_id]]
+            job_id = parent[job_id]
+        return job_id
+
+    for job in jobs:
+        for dep in job.dependencies:
+            if dep in parent:
+                parent[root(job.id)] = root(dep)
+    return len({root(job_id) for job_id in parent})
+
+
 class WorkflowScreen(BaseScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
@@ -35,7 +53,11 @@ class WorkflowScreen(BaseScreen):
         Binding("x", "cancel_job", "Cancel job", id="cancel-job"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("J", "rerun_marked", "Rerun marked", id="rerun-marked"),
+        # Kept out of the narrow footer; listed by ? and the palette.
+        Binding("S", "rerun_ssh", "Rerun with SSH", id="rerun-ssh", show=False),
         Binding("a", "approve", "Approve", id="approve"),
+        Binding("t", "trigger", "Trigger", id="trigger", show=False),
     ]
 
     list_view: reactive[bool] = reactive(False)
@@ -135,6 +157,16 @@ class WorkflowScreen(BaseScreen):
             return next((j for j in self.jobs if j.id == key), None)
         return self.query_one(JobGraph).selected_job
 
+    def selected_pipeline(self) -> Pipeline | None:
+        return self.pipeline
+
+    def marked_jobs(self) -> list[Job]:
+        marked = self.query_one(JobGraph).marked
+        return [job for job in self.jobs if job.id in marked]
+
+    def graph_is_disconnected(self) -> bool:
+        return connected_parts(self.jobs) > 1
+
     def selected_url(self) -> str | None:
         p, wf = self.pipeline, self.workflow
         job = self.selected_job()
@@ -145,6 +177,10 @@ class WorkflowScreen(BaseScreen):
 
     @on(JobGraph.JobHighlighted)
     def _graph_highlight(self, event: JobGraph.JobHighlighted) -> None:
+        self.selection_changed()
+
+    @on(JobGraph.MarksChanged)
+    def _marks_changed(self, event: JobGraph.MarksChanged) -> None:
         self.selection_changed()
 
     @on(JobGraph.JobSelected)

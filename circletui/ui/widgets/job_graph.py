@@ -215,6 +215,7 @@ class JobGraph(ScrollView, can_focus=True):
         Binding("g,home", "first", "First job", show=False, id="graph-first"),
         Binding("G,end", "last", "Last job", show=False, id="graph-last"),
         Binding("enter", "select", "Open job", id="graph-open"),
+        Binding("space", "toggle_mark", "Mark job", id="graph-mark"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -223,6 +224,7 @@ class JobGraph(ScrollView, can_focus=True):
         "job-graph--duration",
         "job-graph--approval",
         "job-graph--selected",
+        "job-graph--marked",
         *(f"job-graph--{c.replace('_', '-')}" for c in job_status.CATEGORIES),
     }
 
@@ -242,6 +244,7 @@ class JobGraph(ScrollView, can_focus=True):
         & > .job-graph--canceled { color: $text-muted; }
         & > .job-graph--not-run { color: $text-disabled; }
         & > .job-graph--unknown { color: $text-muted; }
+        & > .job-graph--marked { color: $secondary; text-style: bold; }
         & > .job-graph--selected { background: $block-cursor-blurred-background; }
         &:focus > .job-graph--selected {
             background: $block-cursor-background;
@@ -266,8 +269,23 @@ class JobGraph(ScrollView, can_focus=True):
     class JobSelected(_JobMessage):
         """``job`` was chosen (Enter, a double click or a click on the selected box)."""
 
+    class MarksChanged(Message):
+        """The set of marked jobs changed (Space)."""
+
+        def __init__(self, job_graph: JobGraph, marked: frozenset[str]) -> None:
+            super().__init__()
+            self.job_graph = job_graph
+            self.marked = marked
+
+        @property
+        def control(self) -> JobGraph:
+            return self.job_graph
+
     selected_id: reactive[str | None] = reactive(None)
     """The id of the selected job, or ``None`` when there are no jobs."""
+
+    marked: reactive[frozenset[str]] = reactive(frozenset)
+    """Jobs marked with Space (for "rerun the marked jobs"); ids no longer shown drop out."""
 
     def __init__(
         self,
@@ -335,6 +353,8 @@ class JobGraph(ScrollView, can_focus=True):
         self._update_geometry()
         self._lines.clear()
         self.refresh()
+        if self.marked - self._jobs.keys():
+            self.marked = self.marked & self._jobs.keys()
 
         if self.selected_id in self._layout.nodes:
             return
@@ -378,13 +398,26 @@ class JobGraph(ScrollView, can_focus=True):
         self.notify_style_update()
         self.refresh()
 
-    def watch_selected_id(self, old: str | None, new: str | None) -> None:
-        for job_id in (old, new):
+    def _redraw_boxes(self, job_ids) -> None:
+        for job_id in job_ids:
             pos = self._layout.nodes.get(job_id) if job_id else None
             if pos is not None:
                 for y in range(pos.row * ROW_LINES, pos.row * ROW_LINES + BOX_LINES):
                     self._lines.discard(y)
                     self.refresh_line(y)
+
+    def watch_marked(self, old: frozenset[str], new: frozenset[str]) -> None:
+        self._redraw_boxes(old ^ new)
+        self.post_message(self.MarksChanged(self, new))
+
+    def action_toggle_mark(self) -> None:
+        job_id = self.selected_id
+        if job_id is None or job_id not in self._jobs:
+            return
+        self.marked = self.marked ^ {job_id}
+
+    def watch_selected_id(self, old: str | None, new: str | None) -> None:
+        self._redraw_boxes((old, new))
         job = self._jobs.get(new) if new else None
         if job is not None:
             self._scroll_to_selected()
@@ -547,9 +580,12 @@ class JobGraph(ScrollView, can_focus=True):
         # The name comes from the API: plain Text (never markup), controls stripped.
         name = Text(clean(job.name), no_wrap=True, end="")
         name.truncate(inner - 4, overflow="ellipsis", pad=True)
+        marked = job.id in self.marked
         return [
             Segment(frame.vertical, border),
-            Segment(" ", inner_style),
+            # A mark reads without colour too: a diamond before the status glyph.
+            Segment("◆", styles["marked"] + (styles["selected"] if selected else Style()))
+            if marked else Segment(" ", inner_style),
             Segment(info.glyph, category),
             Segment(" ", inner_style),
             # Text.render leaves the base style to the caller.
