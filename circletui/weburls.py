@@ -16,6 +16,7 @@ Prefer a job's API-provided ``web_url`` when it has one; these helpers are for e
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import quote, urlsplit
 
 CLOUD_WEB_APP = "https://app.circleci.com"
@@ -92,3 +93,20 @@ def job_web_url(
     """One job's page (steps and logs)."""
     base = workflow_web_url(host, project_slug, pipeline_number, workflow_id)
     return f"{base}/jobs/{job_number}"
+
+
+def commit_web_url(repository_url: str | None, revision: str | None) -> str | None:
+    """The commit's page on GitHub or Bitbucket, from the pipeline's ``vcs.origin_repository_url``
+    (``https://github.com/org/repo``); None for other hosts, whose commit URLs differ."""
+    if not repository_url or not revision or not re.fullmatch(r"[0-9a-fA-F]{7,64}", revision):
+        return None
+    parts = urlsplit(repository_url.strip())
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/").removesuffix(".git")
+    if parts.scheme not in ("http", "https") or path.count("/") != 2:
+        return None
+    if host == "github.com":
+        return f"https://github.com{path}/commit/{revision}"
+    if host == "bitbucket.org":
+        return f"https://bitbucket.org{path}/commits/{revision}"
+    return None

@@ -8,7 +8,9 @@ commit subject of ``[bold]x[/]`` or one holding an escape sequence is shown lite
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+from rich.style import Style
 from rich.text import Text
 
 # C0 controls except tab, DEL, and C1 controls (which include the 8-bit CSI).
@@ -35,3 +37,27 @@ def truncate(value: str, width: int) -> str:
     if width <= 0:
         return ""
     return value if len(value) <= width else value[: max(width - 1, 0)] + "…"
+
+
+def link_style(url: str | None) -> Style | None:
+    """A style that makes text an OSC 8 hyperlink to ``url`` (a click in the local terminal
+    opens it, which works over SSH where ``o`` cannot), or None when ``url`` is not a plain
+    http(s) URL. URLs come from the API: one holding a control character or an escape could
+    end the terminal sequence early and inject another, so those are never linked."""
+    if not url or len(url) > 2048 or _CONTROL.search(url) or "\x1b" in url or " " in url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return Style(link=url)
+
+
+def linked(text: Text, url: str | None) -> Text:
+    """``text`` made a hyperlink to ``url`` (unchanged when the URL is not safe to link)."""
+    style = link_style(url)
+    if style is not None:
+        text.stylize(style)
+    return text

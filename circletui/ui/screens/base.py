@@ -37,7 +37,7 @@ from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.trigger import TriggerRequest, TriggerScreen
 from circletui.ui.text import clean
-from circletui.ui.widgets.location import LocationBar, StatusLine
+from circletui.ui.widgets.location import Crumb, LocationBar, StatusLine
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -92,7 +92,8 @@ class BaseScreen(Screen):
 
     # -- where am I ---------------------------------------------------------------------------
 
-    def location(self) -> list[str]:
+    def location(self) -> list[Crumb]:
+        """Where this screen is, after the app's scope: text, or (text, web URL) crumbs."""
         return []
 
     def update_location(self) -> None:

@@ -25,7 +25,7 @@ from circletui.ui.formatting import project_name, ref_of
 from circletui.ui.messages import OpenWorkflow
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.text import clean, safe, truncate
+from circletui.ui.text import clean, linked, safe, truncate
 from circletui.ui.widgets.live_table import Column, LiveTable
 from circletui.weburls import pipeline_web_url, workflow_web_url
 
@@ -211,12 +211,17 @@ class PipelinesScreen(BaseScreen):
         w = self._widths
         status = wf.status if wf else line.pipeline_status
         dim = "" if line.first else "dim"
+        host = self.tui.settings.host
+        # The pipeline and workflow cells are hyperlinks (OSC 8) to their pages.
         return {
             "status": status_text(status, self.app),
-            "pipeline": safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
-                                      w["pipeline"]), dim),
+            "pipeline": linked(safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
+                                             w["pipeline"]), dim),
+                               pipeline_web_url(host, p.project_slug, p.number)),
             "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
-            "workflow": safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+            "workflow": linked(safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+                               workflow_web_url(host, p.project_slug, p.number, wf.id)
+                               if wf else None),
             "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
             "actor": safe(truncate(clean(p.trigger.actor.login), w.get("actor", 12)), dim),
         }

@@ -22,10 +22,11 @@ from circletui.ui.formatting import ref_of
 from circletui.ui.messages import OpenJob
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.text import clean, safe
+from circletui.ui.text import clean, linked, safe
 from circletui.ui.widgets.job_graph import JobGraph
+from circletui.ui.widgets.location import Crumb
 from circletui.ui.widgets.table import Table
-from circletui.weburls import job_web_url, workflow_web_url
+from circletui.weburls import commit_web_url, job_web_url, pipeline_web_url, workflow_web_url
 
 
 def connected_parts(jobs: tuple[Job, ...] | list[Job]) -> int:
@@ -84,9 +85,11 @@ class WorkflowScreen(BaseScreen):
         self._show_summary()
         self.query_one(JobGraph).focus()
 
-    def location(self) -> list[str]:
-        p = self.pipeline
-        return [f"{p.project_slug} #{p.number}", self.workflow.name]
+    def location(self) -> list[Crumb]:
+        p, host = self.pipeline, self.tui.settings.host
+        return [(f"{p.project_slug} #{p.number}", pipeline_web_url(host, p.project_slug, p.number)),
+                (self.workflow.name,
+                 workflow_web_url(host, p.project_slug, p.number, self.workflow.id))]
 
     def resources(self) -> list[Resource]:
         # The jobs, and the pipeline's workflow list for this workflow's own status.
@@ -120,7 +123,11 @@ class WorkflowScreen(BaseScreen):
         text.append("  ")
         text.append(clean(ref_of(p)))
         if p.vcs and p.vcs.revision:
-            text.append(f" @ {p.vcs.revision[:7]}", style="dim")
+            text.append(" @ ", style="dim")
+            # The commit links to its page on GitHub or Bitbucket (OSC 8).
+            text.append_text(linked(Text(clean(p.vcs.revision[:7]), style="dim"),
+                                    commit_web_url(p.vcs.origin_repository_url,
+                                                   p.vcs.revision)))
         text.append("  ")
         text.append(clean(p.subject), style="italic")
         done = sum(1 for j in self.jobs if j.status == "success")

@@ -14,21 +14,27 @@ from textual.widgets import Static
 
 from circletui.monitor import Health
 from circletui.timefmt import format_clock
-from circletui.ui.text import clean
+from circletui.ui.text import clean, linked
+
+#: a location crumb: its text, or its text and the web URL it links to
+Crumb = str | tuple[str, str | None]
 
 
 class LocationBar(Static):
     """``circletui ▸ gh/acme ▸ gh/acme/api #1234 ▸ build-and-test``, plus a badge on the right
     counting the approvals that wait (``A`` opens them). The screen sets both attributes."""
 
-    crumbs: reactive[tuple[str, ...]] = reactive(tuple)
+    crumbs: reactive[tuple[Crumb, ...]] = reactive(tuple)
+    """Where the user is, outermost first: text, or (text, web URL) for a crumb that is a
+    hyperlink to its page in the CircleCI web app."""
     approvals: reactive[int] = reactive(0)
 
     def render(self) -> Text:
         width = self.size.width or 80
         count = self.approvals
         badge = f"‖ {count} approval{'s' if count != 1 else ''} waiting (A)" if count else ""
-        crumbs = [_shorten(clean(c)) for c in self.crumbs]
+        crumbs = [(_shorten(clean(c)), None) if isinstance(c, str)
+                  else (_shorten(clean(c[0])), c[1]) for c in self.crumbs]
         text = self._line(crumbs, badge, width)
         if text.cell_len > width and badge:
             # Narrow: keep where you are, shorten the badge to its count.
@@ -40,11 +46,11 @@ class LocationBar(Static):
         return text
 
     @staticmethod
-    def _line(crumbs: list[str], badge: str, width: int) -> Text:
+    def _line(crumbs: list[tuple[str, str | None]], badge: str, width: int) -> Text:
         text = Text("circletui", style="bold")
-        for crumb in crumbs:
+        for crumb, url in crumbs:
             text.append(" ▸ ", style="dim")
-            text.append(crumb)
+            text.append_text(linked(Text(crumb), url))
         if badge:
             pad = max(width - text.cell_len - len(badge) - 1, 1)
             text.append(" " * pad)
