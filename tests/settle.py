@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
+from textual.widgets import DataTable
 
 from circletui.ui.screens.org_picker import OrgPickerScreen
 
@@ -26,10 +27,22 @@ async def settle(pilot: Pilot, rounds: int = 400) -> None:
         await pilot.pause()
         busy = [w for w in app.workers if w.group != "monitor" and not w.is_finished]
         waiting_for_user = isinstance(app.screen, ModalScreen | OrgPickerScreen)
-        if app.monitor.idle and (not busy or waiting_for_user):  # type: ignore[attr-defined]
+        if (app.monitor.idle and (not busy or waiting_for_user)  # type: ignore[attr-defined]
+                and _tables_measured(app)):
             quiet += 1
             if quiet >= QUIET_ROUNDS:
                 return
         else:
             quiet = 0
     raise AssertionError("the app did not settle")
+
+
+def _tables_measured(app) -> bool:
+    """A DataTable measures new rows when its message queue next empties; until then its
+    ``height: auto`` is computed from the old size (on a loaded machine a snapshot could catch
+    the steps table at height 0)."""
+    for table in app.screen.query(DataTable):
+        header = table.header_height if table.show_header else 0
+        if table.display and table.virtual_size.height < table.row_count + header:
+            return False
+    return True

@@ -117,3 +117,25 @@ def test_outage_status_line(snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_workflow_graph_with_marked_jobs(snap_compare, size):
+    async def run_before(pilot):
+        await _open(pilot, status="failed")
+        await pilot.press("space", "right", "space")
+        await settle(pilot)
+
+    assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_trigger_dialog(snap_compare, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+
+    assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=run_before)

@@ -215,7 +215,7 @@ class JobGraph(ScrollView, can_focus=True):
         Binding("g,home", "first", "First job", show=False, id="graph-first"),
         Binding("G,end", "last", "Last job", show=False, id="graph-last"),
         Binding("enter", "select", "Open job", id="graph-open"),
-        Binding("space", "toggle_mark", "Mark job", id="graph-mark"),
+        Binding("space", "toggle_mark", "Mark job", show=False, id="graph-mark"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
