@@ -39,7 +39,7 @@ async def test_pipelines_and_workflows_link_to_their_pages():
         assert any(link.endswith(f"/{p.number}") and link.startswith(base) for link in links)
         assert any(link.endswith(f"/workflows/{line.workflow.id}") for link in links)
         # What reaches the terminal is the OSC 8 sequence around the cell's text.
-        assert f"\x1b]8;id=" in terminal_bytes(table)
+        assert "\x1b]8;id=" in terminal_bytes(table)
 
         wf = await open_workflow(pilot, status="failed")
         bar = app.screen.query_one(LocationBar)
