@@ -68,8 +68,9 @@ STATUSES: dict[str, StatusInfo] = {
     "unauthorized": StatusInfo("✗", "failed", "unauthorized", finished=True),
     # Workflows add these two.
     "error": StatusInfo("✗", "failed", "error", finished=True),
-    # Still running, but a job already failed: red, and still active.
-    "failing": StatusInfo("●", "failed", "failing", active=True),
+    # Still running, but a job already failed: red, and still active; a glyph of its own so
+    # that without colour it does not read as running.
+    "failing": StatusInfo("◉", "failed", "failing", active=True),
     # Pipeline ``state``. ``created`` means the config compiled and workflows exist; whether
     # they pass is the workflows' business, so it is shown neutral and is neither active nor
     # finished.

@@ -71,9 +71,9 @@ class CircleTUI(App[int]):
     TITLE = "circletui"
     COMMANDS = App.COMMANDS | {ScreenCommands}
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help"),
         Binding("A", "approvals", "Approvals", id="approvals"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh"),
     ]
 

@@ -72,7 +72,7 @@ async def test_enter_on_a_job_opens_its_details():
         fetched = sim.requests_matching(
             "GET", rf"^/api/v2/project/gh/acme/[^/]+/job/{job.job_number}$")
         assert len(fetched) == 1
-        assert app.screen.query_one(LocationBar).crumbs[-2:] == (wf.name, job.name)
+        assert app.screen.query_one(LocationBar).crumb_texts[-2:] == (wf.name, job.name)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, WorkflowScreen)

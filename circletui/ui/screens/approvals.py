@@ -29,6 +29,7 @@ class ApprovalsScreen(BaseScreen):
         Binding("c", "cancel", "Cancel workflow", id="cancel"),
         Binding("enter", "open_workflow", "Open", id="open-workflow", show=False),
     ]
+    KEY_ORDER = ("back", "approve", "cancel", "help")
 
     def __init__(self) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,6 +71,11 @@ class BaseScreen(Screen):
         Binding("y", "copy_url", "Copy web URL", id="copy-url", show=False),
     ]
 
+    #: binding ids in the order the footer (and ``?``) lists them: at 80 columns the footer
+    #: shows about six keys, so the ones that matter on the screen come first, whichever
+    #: widget has the focus; bindings not named keep Textual's order after them
+    KEY_ORDER: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self) -> None:
         super().__init__()
         self._subscriptions: dict[Resource, Subscription] = {}
@@ -81,6 +86,16 @@ class BaseScreen(Screen):
     @property
     def tui(self) -> CircleTUI:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def active_bindings(self) -> dict[str, Any]:
+        """Textual's active bindings, reordered by ``KEY_ORDER`` (a stable sort: Textual puts
+        the focused widget's keys first, a log's Wrap before the screen's Back)."""
+        bindings = super().active_bindings
+        rank = {binding_id: i for i, binding_id in enumerate(self.KEY_ORDER)}
+        last = len(rank)
+        return dict(sorted(bindings.items(),
+                           key=lambda item: rank.get(item[1].binding.id or "", last)))
 
     def compose_header(self) -> ComposeResult:
         yield LocationBar(id="location")

@@ -158,6 +158,8 @@ class JobScreen(BaseScreen):
         Binding("3", "show_tab('artifacts-pane')", "Artifacts", show=False, id="tab-artifacts"),
         Binding("4", "show_tab('details-pane')", "Details", show=False, id="tab-details"),
     ]
+    KEY_ORDER = ("back", "rerun-failed", "cancel-job", "approve", "log-search", "help",
+                 "log-follow", "log-next-match", "log-previous-match")
 
     DYNAMIC_ACTIONS = (*BaseScreen.DYNAMIC_ACTIONS, "search_log", "save_log", "previous_run",
                        "next_run")

@@ -24,6 +24,7 @@ from circletui.timefmt import elapsed, format_age, format_duration
 from circletui.ui.formatting import project_name, ref_of
 from circletui.ui.messages import OpenWorkflow
 from circletui.ui.palette import status_text
+from circletui.ui.pipeline_columns import pipeline_columns
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, linked, safe, truncate
 from circletui.ui.widgets.live_table import Column, LiveTable
@@ -88,6 +89,8 @@ class PipelinesScreen(BaseScreen):
         Binding("t", "trigger", "Trigger", id="trigger"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
+    KEY_ORDER = ("rerun-failed", "cancel", "filter", "toggle-failed", "approvals", "help",
+                 "rerun-all", "toggle-mine", "trigger")
 
     attention_only: reactive[bool] = reactive(False)
     filter_text: reactive[str] = reactive("")
@@ -122,42 +125,16 @@ class PipelinesScreen(BaseScreen):
             self._on_rows(self.tui.feed.rows, loaded=bool(self.tui.feed.rows))
         table.focus()
 
-    # -- columns adapt to the width: at 80 columns the actor and project go ------------------
-
-    def _wanted_columns(self, width: int) -> tuple[str, ...]:
-        cols = ["status", "pipeline", "branch", "workflow", "subject"]
-        if width >= 110:
-            cols.append("actor")
-        cols.append("age")
-        if width >= 100:
-            cols.append("duration")
-        return tuple(cols)
+    # -- columns adapt to the width (pipeline_columns says how) -------------------------------
 
     def _setup_columns(self, table: LiveTable) -> None:
-        width = max(self.app.size.width, 60)
-        cols = self._wanted_columns(width)
-        self._columns = cols
-        wide = width >= 110
-        widths = {
-            "status": 11 if wide else 10,
-            "pipeline": 18 if wide else 13,
-            "branch": 22 if wide else 14,
-            "workflow": 18 if wide else 12,
-            "actor": 12,
-            "age": 7 if wide else 4,
-            "duration": 8,
-        }
-        # The commit subject takes what is left (cells are padded by one on each side).
-        fixed = sum(widths[c] + 2 for c in cols if c != "subject")
-        widths["subject"] = max(width - fixed - 4, 10)
-        titles = {
-            "status": "Status", "pipeline": "Pipeline", "branch": "Branch", "workflow": "Workflow",
-            "subject": "Commit", "actor": "Actor", "age": "Age", "duration": "Duration",
-        }
+        columns = tuple(Column(key, title, width)
+                        for key, title, width in pipeline_columns(max(self.app.size.width, 60)))
+        widths = {column.key: column.width for column in columns}
+        self._columns = tuple(widths)
         if widths != self._widths:
             self._cell_cache.clear()
         self._widths = widths
-        columns = tuple(Column(col, titles[col], widths[col]) for col in cols)
         if columns != table.columns:
             table.set_columns(columns)
         self._render_lines()
@@ -216,10 +193,10 @@ class PipelinesScreen(BaseScreen):
         return {
             "status": status_text(status, self.app),
             "pipeline": linked(safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
-                                             w["pipeline"]), dim),
+                                             w.get("pipeline", 12)), dim),
                                pipeline_web_url(host, p.project_slug, p.number)),
-            "branch": safe(truncate(clean(ref_of(p)), w["branch"]), dim),
-            "workflow": linked(safe(truncate(clean(wf.name) if wf else "—", w["workflow"])),
+            "branch": safe(truncate(clean(ref_of(p)), w.get("branch", 12)), dim),
+            "workflow": linked(safe(truncate(clean(wf.name) if wf else "—", w.get("workflow", 10))),
                                workflow_web_url(host, p.project_slug, p.number, wf.id)
                                if wf else None),
             "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),

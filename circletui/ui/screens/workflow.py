@@ -60,6 +60,8 @@ class WorkflowScreen(BaseScreen):
         Binding("a", "approve", "Approve", id="approve"),
         Binding("t", "trigger", "Trigger", id="trigger", show=False),
     ]
+    KEY_ORDER = ("back", "graph-open", "rerun-failed", "approve", "cancel", "help", "toggle-view",
+                 "cancel-job", "rerun-all", "rerun-marked")
 
     list_view: reactive[bool] = reactive(False)
 

@@ -29,6 +29,11 @@ class LocationBar(Static):
     hyperlink to its page in the CircleCI web app."""
     approvals: reactive[int] = reactive(0)
 
+    @property
+    def crumb_texts(self) -> tuple[str, ...]:
+        """The crumbs' texts, without their links."""
+        return tuple(c if isinstance(c, str) else c[0] for c in self.crumbs)
+
     def render(self) -> Text:
         width = self.size.width or 80
         count = self.approvals
