@@ -14,6 +14,7 @@ import sys
 from circletui import __version__
 from circletui.config import ConfigError, NoTokenError, config_file_path, resolve_settings
 from circletui.hostsafety import INSECURE_HTTP_FLAG
+from circletui.state import StateFile, restore, state_file_path
 
 SIMULATOR_COMMAND = "simulator"
 
@@ -130,10 +131,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
+    # The scope, theme and view the user last chose, unless the command line says otherwise.
+    state = StateFile(state_file_path(), settings.host)
+    scope_given = any(getattr(args, name, None) for name in ("org", "project", "branch", "mine"))
+    settings = restore(settings, state.load(), scope_given=scope_given)
+
     from circletui.ui.app import run_app
 
     try:
-        return _exit_code(run_app(settings))
+        return _exit_code(run_app(settings, state))
     except ConfigError as exc:  # found while building the client (an unreadable CA bundle)
         print(f"circletui: {exc}", file=sys.stderr)
         return 2

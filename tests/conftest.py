@@ -8,13 +8,17 @@ of its short CI version, ``--soak-seed`` picks its fault schedule.
 from __future__ import annotations
 
 import os
+import sys
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 import pytest
 from hypothesis import HealthCheck, settings
+
+from circletui.config import Settings
 
 # The status line shows the local time of the last update: pin the zone so that snapshots
 # read the same on every machine.
@@ -61,6 +65,7 @@ _CIRCLECI_ENV_VARS = (
     "CIRCLECI_CLI_HOST",
     "CIRCLECI_BASE_URL",
     "CIRCLETUI_CONFIG",
+    "CIRCLETUI_STATE",
 )
 
 
@@ -95,4 +100,27 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setattr(
         platformdirs, "user_config_path", lambda *a, **k: Path(user_config_dir(*a, **k))
     )
+    # The remembered state (and crash reports) go to the isolated home too, never the user's.
+    state_home = home / ".local" / "state"
+    monkeypatch.setattr(platformdirs, "user_state_path",
+                        lambda appname=None, *a, **k: state_home / appname if appname
+                        else state_home)
+    monkeypatch.setattr(platformdirs, "user_state_dir",
+                        lambda appname=None, *a, **k: str(state_home / appname) if appname
+                        else str(state_home))
     return IsolatedEnv(home=home, config_home=config_home)
+
+
+@pytest.fixture
+def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
+    """Stand in for circletui.ui.app: records the Settings run_app is called with."""
+    calls: list[Settings] = []
+
+    def run_app(settings: Settings, state=None) -> int:
+        calls.append(settings)
+        return 7  # distinctive, to prove main returns run_app's result
+
+    module = types.ModuleType("circletui.ui.app")
+    module.run_app = run_app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "circletui.ui.app", module)
+    return calls

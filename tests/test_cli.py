@@ -17,21 +17,6 @@ from circletui.config import Secret, Settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
-    """Stand in for circletui.ui.app: records the Settings run_app is called with."""
-    calls: list[Settings] = []
-
-    def run_app(settings: Settings) -> int:
-        calls.append(settings)
-        return 7  # distinctive, to prove main returns run_app's result
-
-    module = types.ModuleType("circletui.ui.app")
-    module.run_app = run_app  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "circletui.ui.app", module)
-    return calls
-
-
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"circletui {__version__}"

@@ -43,6 +43,7 @@ from circletui.monitor import (
     PipelineRow,
     PipelineScope,
 )
+from circletui.state import Remembered, StateFile
 from circletui.ui.commands import ScreenCommands
 from circletui.ui.messages import OpenJob, OpenWorkflow
 from circletui.ui.screens.approvals import ApprovalsScreen
@@ -85,9 +86,13 @@ class CircleTUI(App[int]):
         now: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         simulator: object | None = None,
+        state: StateFile | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        #: where the scope, the theme and the workflow view are remembered (None: nowhere)
+        self.state = state
+        self.remembered = state.load() if state is not None else Remembered()
         self.client = client
         self.simulator = simulator
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
@@ -118,6 +123,7 @@ class CircleTUI(App[int]):
             else:
                 self.notify(f"Unknown theme {self.settings.theme!r}; using the default.",
                             severity="warning", markup=False)
+        self.theme_changed_signal.subscribe(self, lambda theme: self.remember(theme=theme.name))
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         for warning in self.settings.warnings:
@@ -204,6 +210,8 @@ class CircleTUI(App[int]):
         if self.approval_feed is not None:
             self.approval_feed.close()
         self.scope = scope
+        self.remember(org=scope.org, projects=tuple(scope.projects), branch=scope.branch,
+                      mine=scope.mine)
         self.approval_feed = ApprovalFeed(lambda: self.feed.rows if self.feed else [],
                                           self.monitor, self.approvals_signal.publish)
         self.feed = PipelineFeed(self.monitor, scope, self._on_rows, now=self.now)
@@ -211,6 +219,12 @@ class CircleTUI(App[int]):
         self.feed.start()
         if isinstance(self.screen, PipelinesScreen):
             self.screen.update_location()
+
+    def remember(self, **changes: Any) -> None:
+        """Keep ``changes`` for the next start (see ``circletui.state``)."""
+        self.remembered = replace(self.remembered, **changes)
+        if self.state is not None and self.state.load() != self.remembered:
+            self.state.update(**changes)
 
     def screen_in_front(self, screen: Screen) -> None:
         """A circletui screen came to the front (dialogs do not count): the pipeline list
@@ -270,7 +284,8 @@ class CircleTUI(App[int]):
         self.set_timer(FOLLOW_RERUN_TIMEOUT, follow.close, name="follow-rerun")
 
 
-def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = True) -> CircleTUI:
+def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = True,
+               state: StateFile | None = None) -> CircleTUI:
     """The app over the in-process simulator: by default a live world on the real clock,
     with the real service's documented quirks switched on so the demo exercises them too.
     The screenshot script passes a fixed clock and seed."""
@@ -281,12 +296,12 @@ def build_demo(settings: Settings, *, clock=None, seed: int = 0, live: bool = Tr
     client = CircleCIClient(simulator.token, DEMO_HOST, transport=simulator.transport(),
                             retry=POLL_RETRY, read_only=settings.read_only)
     return CircleTUI(replace(settings, host=DEMO_HOST), client, now=clock.now,
-                     simulator=simulator)
+                     simulator=simulator, state=state)
 
 
-def build_app(settings: Settings) -> CircleTUI:
+def build_app(settings: Settings, state: StateFile | None = None) -> CircleTUI:
     if settings.demo:
-        return build_demo(settings)
+        return build_demo(settings, state=state)
     assert settings.token is not None
     try:
         client = CircleCIClient(
@@ -299,7 +314,7 @@ def build_app(settings: Settings) -> CircleTUI:
         )
     except ValueError as exc:  # an unreadable CA bundle, a host the client refuses
         raise ConfigError(str(exc)) from None
-    return CircleTUI(settings, client)
+    return CircleTUI(settings, client, state=state)
 
 
 def run_until_exit(app: CircleTUI) -> int:
@@ -310,5 +325,5 @@ def run_until_exit(app: CircleTUI) -> int:
     return app.return_code or 0
 
 
-def run_app(settings: Settings) -> int:
-    return run_until_exit(build_app(settings))
+def run_app(settings: Settings, state: StateFile | None = None) -> int:
+    return run_until_exit(build_app(settings, state))

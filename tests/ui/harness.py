@@ -18,6 +18,7 @@ from circletui.config import Settings
 from circletui.secret import Secret
 from circletui.simulator import ManualClock, Simulator
 from circletui.simulator.model import Job as SimJob
+from circletui.state import StateFile
 from circletui.ui.app import CircleTUI
 from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.workflow import WorkflowScreen
@@ -63,7 +64,8 @@ class StepClock:
 
 def make_app(sim: Simulator, *, clock: StepClock | None = None,
              transport: httpx.AsyncBaseTransport | None = None,
-             monotonic: Callable[[], float] | None = None, **settings) -> CircleTUI:
+             monotonic: Callable[[], float] | None = None, state: StateFile | None = None,
+             **settings) -> CircleTUI:
     """The app as production builds it, over ``sim``. ``clock`` drives the monitor and the
     client (429 pauses); ``monotonic`` alone freezes what the monitor schedules by and the
     status line counts down with; ``transport`` wraps the simulator's (see ``PostGate``)."""
@@ -77,7 +79,7 @@ def make_app(sim: Simulator, *, clock: StepClock | None = None,
     if clock is not None:
         monotonic = clock.monotonic
     extra = {"monotonic": monotonic} if monotonic is not None else {}
-    app = CircleTUI(config, client, now=sim.clock.now, **extra)
+    app = CircleTUI(config, client, now=sim.clock.now, state=state, **extra)
     record_notifications(app)
     return app
 

@@ -86,6 +86,8 @@ class WorkflowScreen(BaseScreen):
         self.query_one("#job-list", Table).display = False
         self._show_summary()
         self.query_one(JobGraph).focus()
+        # The view the user last chose (graph or list) is the one they get.
+        self.list_view = self.tui.remembered.list_view
 
     def location(self) -> list[Crumb]:
         p, host = self.pipeline, self.tui.settings.host
@@ -213,6 +215,7 @@ class WorkflowScreen(BaseScreen):
 
     def action_toggle_view(self) -> None:
         self.list_view = not self.list_view
+        self.tui.remember(list_view=self.list_view)
 
     def watch_list_view(self, list_view: bool) -> None:
         graph = self.query_one(JobGraph)
