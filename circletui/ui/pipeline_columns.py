@@ -36,7 +36,7 @@ WIDTHS: dict[str, tuple[int, int]] = {
     "workflow": (14, 10),
     "actor": (12, 12),
     "age": (4, 4),
-    "duration": (7, 7),
+    "duration": (8, 8),
 }
 WIDE = 110
 
