@@ -77,7 +77,7 @@ class FlakyTests:
 
 
 class _Kept:
-    __slots__ = ("value", "at")
+    __slots__ = ("at", "value")
 
     def __init__(self, value: Any, at: float) -> None:
         self.value = value
