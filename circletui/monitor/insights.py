@@ -139,27 +139,30 @@ class Insights:
         fetched once per branch and shared by every window.
         """
         async def fetch() -> ProjectHealth:
-            metrics = await self._all_metrics(slug, branch, window)
             workflows = []
-            for item in metrics:
+            for item in await self.workflow_metrics(slug, branch, window):
                 summary = await self.workflow_summary(slug, item.name, branch)
                 workflows.append(WorkflowHealth(item.name, item.metrics, dict(summary.trends)))
             return ProjectHealth(slug, branch, window, tuple(workflows))
 
         return await self._get(("health", slug, branch, window), fetch)
 
-    async def _all_metrics(self, slug: str, branch: str | None,
-                           window: str) -> list[WorkflowMetrics]:
-        items: list[WorkflowMetrics] = []
-        token: str | None = None
-        for _ in range(10):  # a project has a handful of workflows; never loop forever
-            page = await self.client.list_workflow_metrics(
-                slug, branch=branch, reporting_window=window, page_token=token)
-            items.extend(page.items)
-            token = page.next_page_token
-            if token is None:
-                break
-        return items
+    async def workflow_metrics(self, slug: str, branch: str | None,
+                               window: str) -> tuple[WorkflowMetrics, ...]:
+        """Each workflow's metrics over ``window`` (without trends: one request a page)."""
+        async def fetch() -> tuple[WorkflowMetrics, ...]:
+            items: list[WorkflowMetrics] = []
+            token: str | None = None
+            for _ in range(10):  # a project has a handful of workflows; never loop forever
+                page = await self.client.list_workflow_metrics(
+                    slug, branch=branch, reporting_window=window, page_token=token)
+                items.extend(page.items)
+                token = page.next_page_token
+                if token is None:
+                    break
+            return tuple(items)
+
+        return await self._get(("metrics", slug, branch, window), fetch)
 
     async def workflow_summary(self, slug: str, name: str,
                                branch: str | None) -> WorkflowSummary:
