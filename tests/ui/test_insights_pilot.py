@@ -10,8 +10,7 @@ from circletui.ui.screens.health import HealthScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.widgets.table import Table
 
-from .harness import make_app, make_simulator, open_workflow, select_workflow, settle, \
-    visible_text
+from .harness import make_app, make_simulator, open_workflow, select_workflow, settle, visible_text
 
 API = "gh/acme/api"
 

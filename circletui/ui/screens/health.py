@@ -123,7 +123,7 @@ class HealthScreen(BaseScreen):
         name = self.selected_name()
         if name is None:
             self.query_one("#health-runs-title", Static).update("")
-            self.query_one(Sparkline).data = []
+            self.query_one(Sparkline).display = False
             return
         self.run_worker(self._runs(name, self.window), name="insights runs",
                         group="insights-runs", exclusive=True, exit_on_error=False)
@@ -149,7 +149,9 @@ class HealthScreen(BaseScreen):
         text.no_wrap = True
         text.overflow = "ellipsis"
         title.update(text)
-        self.query_one(Sparkline).data = durations
+        sparkline = self.query_one(Sparkline)
+        sparkline.data = durations
+        sparkline.display = bool(durations)
 
     @on(DataTable.RowHighlighted, "#health-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
