@@ -74,6 +74,8 @@ class ConfigScreen(BaseScreen):
         Binding("n", "next_match", "Next", id="config-next"),
         Binding("N", "previous_match", "Previous", id="config-previous"),
     ]
+    KEY_ORDER = ("back", "config-source", "config-search", "config-next", "config-previous",
+                 "help")
 
     def __init__(self, pipeline_id: str, *, job_name: str | None = None,
                  label: str = "") -> None:

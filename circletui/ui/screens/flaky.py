@@ -43,6 +43,7 @@ class FlakyScreen(BaseScreen):
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("s", "cycle_sort", "Sort", id="flaky-sort"),
     ]
+    KEY_ORDER = ("back", "flaky-sort", "help")
 
     def __init__(self, project_slug: str) -> None:
         super().__init__()

@@ -34,6 +34,7 @@ class HealthScreen(BaseScreen):
         Binding("w", "cycle_window", "Window", id="health-window"),
         Binding("F", "flaky", "Flaky tests", id="flaky-tests"),
     ]
+    KEY_ORDER = ("back", "health-window", "flaky-tests", "help")
 
     def __init__(self, project_slug: str, branch: str | None,
                  window: str = DEFAULT_WINDOW) -> None:
