@@ -47,6 +47,7 @@ from circletui.monitor import (
 from circletui.ui.commands import ScreenCommands
 from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenJob, OpenWorkflow
 from circletui.ui.screens.approvals import ApprovalsScreen
+from circletui.ui.screens.base import BaseScreen
 from circletui.ui.screens.config import ConfigScreen
 from circletui.ui.screens.flaky import FlakyScreen
 from circletui.ui.screens.health import HealthScreen
@@ -245,6 +246,11 @@ class CircleTUI(App[int]):
 
     def action_refresh(self) -> None:
         self.monitor.refresh()
+        # What is fetched on demand (Insights, flaky tests, configs) is asked again too, and
+        # the screen showing it reloads.
+        self.insights.forget()
+        if isinstance(self.screen, BaseScreen):
+            self.screen.reload()
         self.notify("Refreshing…", timeout=2)
 
     # -- navigation: screens ask, the app pushes ----------------------------------------------

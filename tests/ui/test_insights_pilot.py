@@ -84,6 +84,10 @@ async def test_a_second_look_within_the_hour_sends_no_request() -> None:
         assert insight_requests(sim) == first
         assert cells(app, "#health-table")[0][0] == "build-and-test"
 
+        await pilot.press("ctrl+r")  # asked for: fetched again
+        await settle(pilot)
+        assert len(insight_requests(sim)) > len(first)
+
 
 async def test_flaky_tests_sort_with_s_and_open_from_health_too() -> None:
     sim = make_simulator()

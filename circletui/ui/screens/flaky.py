@@ -63,6 +63,9 @@ class FlakyScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.query_one(Table).focus()
+        self.reload()
+
+    def reload(self) -> None:
         self._heading("loading…")
         self.run_worker(self._load(), name="flaky tests", group="insights", exclusive=True,
                         exit_on_error=False)

@@ -64,6 +64,9 @@ class HealthScreen(BaseScreen):
 
     # -- loading -----------------------------------------------------------------------------
 
+    def reload(self) -> None:
+        self.load()
+
     def load(self) -> None:
         self._heading(loading=True)
         self.run_worker(self._load(self.window), name="insights", group="insights",
