@@ -44,8 +44,9 @@ def per_day(value: float | None) -> str:
     return PLACEHOLDER if value is None else f"{value:.1f}/d"
 
 
-def trend_text(key: str, ratio: float | None, app: App) -> Text:
-    """``▲12%`` or ``▼8%`` (or ``=``), in the theme's success/error colour when it matters."""
+def trend_text(key: str, ratio: float | None, app: App, *, compact: bool = False) -> Text:
+    """``▲12%`` or ``▼8%`` (or ``=``), in the theme's success/error colour when it matters;
+    ``compact``: the arrow alone (the colour still tells good news from bad)."""
     if ratio is None:
         return Text("")
     change = ratio - 1.0
@@ -57,13 +58,16 @@ def trend_text(key: str, ratio: float | None, app: App) -> Text:
     if good is not None:
         variable = "success" if (change > 0) == good else "error"
         style = app.theme_variables.get(variable, "")
+    if compact:
+        return Text(arrow, style=style)
     return Text(f"{arrow}{abs(change) * 100:.0f}%", style=style)
 
 
-def figure(value: str, key: str, trends: dict[str, float], app: App) -> Text:
-    """A figure and its trend: ``87% ▲4%``."""
+def figure(value: str, key: str, trends: dict[str, float], app: App, *,
+           compact: bool = False) -> Text:
+    """A figure and its trend: ``87% ▲4%`` (``87% ▲`` when ``compact``)."""
     text = Text(value)
-    trend = trend_text(key, trends.get(key), app)
+    trend = trend_text(key, trends.get(key), app, compact=compact)
     if trend.plain and value != PLACEHOLDER:  # no figure, nothing to compare
         text.append(" ")
         text.append_text(trend)

@@ -26,6 +26,8 @@ from circletui.ui.widgets.table import Table
 
 #: the window the screen opens on (the workflow screen's health line uses the same one)
 DEFAULT_WINDOW = "last-7-days"
+#: narrower than this, a trend is its arrow alone, so seven columns fit 80 cells
+COMPACT_BELOW = 100
 
 
 class HealthScreen(BaseScreen):
@@ -43,6 +45,7 @@ class HealthScreen(BaseScreen):
         self.branch = branch
         self.window = window
         self.health: ProjectHealth | None = None
+        self._compact = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -84,21 +87,40 @@ class HealthScreen(BaseScreen):
 
     def show_health(self, health: ProjectHealth) -> None:
         self.health = health
-        rows = []
-        for wf in health.workflows:
-            m, t = wf.metrics, wf.trends
-            rows.append((wf.name, (
-                safe(wf.name),
-                figure(percent(m.success_rate), "success_rate", t, self.app),
-                figure(duration(m.median_duration_secs), "median_duration_secs", t, self.app),
-                figure(duration(m.p95_duration_secs), "p95_duration_secs", t, self.app),
-                figure(per_day(m.throughput), "throughput", t, self.app),
-                figure(duration(m.mttr), "mttr", t, self.app),
-                figure(credits(m.total_credits_used), "total_credits_used", t, self.app),
-            )))
-        self.query_one(Table).replace_rows(rows)
+        self._fill()
         self._heading()
         self._load_runs()
+
+    def _fill(self) -> None:
+        if self.health is None:
+            return
+        self._compact = self.size.width < COMPACT_BELOW
+        rows = []
+        for wf in self.health.workflows:
+            m, t = wf.metrics, wf.trends
+
+            def cell(value: str, key: str, t=t) -> Text:
+                return figure(value, key, t, self.app, compact=self._compact)
+
+            rows.append((wf.name, (
+                safe(wf.name),
+                cell(percent(m.success_rate), "success_rate"),
+                cell(duration(m.median_duration_secs), "median_duration_secs"),
+                cell(duration(m.p95_duration_secs), "p95_duration_secs"),
+                cell(per_day(m.throughput), "throughput"),
+                cell(duration(m.mttr), "mttr"),
+                cell(credits(m.total_credits_used), "total_credits_used"),
+            )))
+        table = self.query_one(Table)
+        if self._compact != getattr(self, "_filled_compact", None):
+            # Narrower cells: the columns shrink only when the rows are put in afresh.
+            table.replace_rows([])
+            self._filled_compact = self._compact
+        table.replace_rows(rows)
+
+    def on_resize(self) -> None:
+        if self.health is not None and (self.size.width < COMPACT_BELOW) != self._compact:
+            self._fill()
 
     def _heading(self, *, loading: bool = False, error: str | None = None) -> None:
         text = Text()
