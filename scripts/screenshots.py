@@ -105,6 +105,35 @@ async def help_screen(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def to_api_main(pilot: Pilot) -> None:
+    """The cursor on a successful build-and-test of gh/acme/api on main."""
+    await settle(pilot)
+    lines = pilot.app.screen.lines  # type: ignore[attr-defined]
+    index = next(i for i, ln in enumerate(lines) if ln.workflow
+                 and ln.pipeline.project_slug == "gh/acme/api" and ln.pipeline.branch == "main"
+                 and ln.workflow.name == "build-and-test" and ln.workflow.status == "success")
+    await pilot.press("g", *["j"] * index)
+    await settle(pilot)
+
+
+async def health(pilot: Pilot) -> None:
+    await to_api_main(pilot)
+    await pilot.press("H")
+    await settle(pilot)
+
+
+async def flaky_tests(pilot: Pilot) -> None:
+    await to_api_main(pilot)
+    await pilot.press("F")
+    await settle(pilot)
+
+
+async def config(pilot: Pilot) -> None:
+    await to_workflow(pilot, status="failing")
+    await pilot.press("C", "slash", *"image", "enter")
+    await settle(pilot)
+
+
 SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "pipelines": pipelines,
     "workflow-graph": graph,
@@ -116,6 +145,9 @@ SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "approvals": approvals,
     "confirm-rerun": confirm,
     "help": help_screen,
+    "health": health,
+    "flaky-tests": flaky_tests,
+    "config": config,
 }
 
 

@@ -58,7 +58,7 @@ def test_screens_never_call_httpx():
 
 # -- the shape of ui/ -----------------------------------------------------------------------
 
-SCREENS = ("pipelines", "workflow", "job", "approvals")
+SCREENS = ("pipelines", "workflow", "job", "approvals", "health", "flaky", "config")
 TESTS = PACKAGE.parent / "tests"
 
 

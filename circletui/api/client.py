@@ -19,6 +19,7 @@ import operator
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from random import Random
 from types import TracebackType
 from typing import Any, TypeVar
@@ -61,6 +62,8 @@ from .models import (
     TestResult,
     User,
     Workflow,
+    WorkflowMetrics,
+    WorkflowRun,
     WorkflowSummary,
     parse_items,
 )
@@ -206,6 +209,13 @@ def _url_path(url: str) -> str:
 def _params(**values: str | None) -> dict[str, str]:
     """Query parameters without the unset ones (httpx would send ``key=`` for None)."""
     return {key.replace("_", "-"): value for key, value in values.items() if value is not None}
+
+
+def _iso(value: datetime | None) -> str | None:
+    """A query parameter's date-time, in UTC with a ``Z``."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _bool_param(value: bool | None) -> str | None:
@@ -815,6 +825,49 @@ class CircleCIClient:
         return await self._get_page(path, TestResult.from_api, page_token=page_token)
 
     # -- insights -------------------------------------------------------------------------------
+
+    async def list_workflow_metrics(
+        self,
+        project_slug: str,
+        *,
+        branch: str | None = None,
+        all_branches: bool | None = None,
+        reporting_window: str | None = None,
+        page_token: str | None = None,
+    ) -> Page[WorkflowMetrics]:
+        """Each workflow's Insights metrics over ``reporting_window`` (``last-7-days``...;
+        CircleCI's default is ``last-90-days``), on ``branch`` (the default branch if None)."""
+        return await self._get_page(
+            f"/insights/{_slug_path(project_slug)}/workflows",
+            WorkflowMetrics.from_api,
+            page_token=page_token,
+            branch=branch,
+            all_branches=_bool_param(all_branches),
+            reporting_window=reporting_window,
+        )
+
+    async def list_workflow_runs(
+        self,
+        project_slug: str,
+        workflow_name: str,
+        *,
+        branch: str | None = None,
+        all_branches: bool | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        page_token: str | None = None,
+    ) -> Page[WorkflowRun]:
+        """A workflow's recent finished runs, newest first (at most 90 days apart)."""
+        return await self._get_page(
+            f"/insights/{_slug_path(project_slug)}/workflows/"
+            f"{_segment(workflow_name, 'workflow name')}",
+            WorkflowRun.from_api,
+            page_token=page_token,
+            branch=branch,
+            all_branches=_bool_param(all_branches),
+            start_date=_iso(start_date),
+            end_date=_iso(end_date),
+        )
 
     async def get_workflow_summary(
         self,

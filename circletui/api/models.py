@@ -508,6 +508,7 @@ class FlakyTest:
     file: str | None = None
     job_number: int | None = None
     pipeline_number: int | None = None
+    time_wasted: int | None = None  # seconds, optional in the spec
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> FlakyTest:
@@ -520,6 +521,7 @@ class FlakyTest:
             "file",
             "job_number",
             "pipeline_number",
+            "time_wasted",
         )
         fields = {key: _either(data, key) for key in keys}
         return cls(
@@ -531,12 +533,93 @@ class FlakyTest:
             file=_opt_str(fields, "file"),
             job_number=_int(fields, "job_number"),
             pipeline_number=_int(fields, "pipeline_number"),
+            time_wasted=_int(fields, "time_wasted"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """A workflow's Insights metrics over a window (durations in seconds)."""
+
+    total_runs: int = 0
+    successful_runs: int = 0
+    failed_runs: int = 0
+    success_rate: float = 0.0
+    mttr: int | None = None  # mean time to recovery, seconds
+    total_credits_used: int | None = None
+    throughput: float = 0.0  # runs per day
+    median_duration_secs: int | None = None
+    p95_duration_secs: int | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+    @classmethod
+    def from_api(cls, metrics: Mapping[str, Any],
+                 window: Mapping[str, Any] | None = None) -> Metrics:
+        durations = _map(metrics, "duration_metrics")
+        # The workflow list puts the window beside the metrics, the summary inside them.
+        window = metrics if window is None else window
+        return cls(
+            total_runs=_int(metrics, "total_runs", 0) or 0,
+            successful_runs=_int(metrics, "successful_runs", 0) or 0,
+            failed_runs=_int(metrics, "failed_runs", 0) or 0,
+            success_rate=_float(metrics, "success_rate", 0.0) or 0.0,
+            mttr=_int(metrics, "mttr"),
+            total_credits_used=_int(metrics, "total_credits_used"),
+            throughput=_float(metrics, "throughput", 0.0) or 0.0,
+            median_duration_secs=_int(durations, "median"),
+            p95_duration_secs=_int(durations, "p95"),
+            window_start=parse_time(window.get("window_start")),
+            window_end=parse_time(window.get("window_end")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowMetrics:
+    """One item of ``GET /insights/{slug}/workflows``: a workflow's metrics over a window."""
+
+    name: str
+    metrics: Metrics
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WorkflowMetrics:
+        return cls(name=_str(data, "name"), metrics=Metrics.from_api(_map(data, "metrics"), data))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowRun:
+    """One item of ``GET /insights/{slug}/workflows/{name}``: a finished run."""
+
+    id: str
+    status: str | None
+    duration: int | None  # seconds
+    created_at: datetime | None
+    stopped_at: datetime | None = None
+    branch: str = ""
+    credits_used: int = 0
+    is_approval: bool = False
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WorkflowRun:
+        return cls(
+            id=_str(data, "id"),
+            status=_opt_str(data, "status"),
+            duration=_int(data, "duration"),
+            created_at=parse_time(data.get("created_at")),
+            stopped_at=parse_time(data.get("stopped_at")),
+            # Both required by the spec, but absent from older real answers.
+            branch=_str(data, "branch"),
+            credits_used=_int(data, "credits_used", 0) or 0,
+            is_approval=data.get("is_approval") is True,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class WorkflowSummary:
-    """``GET /insights/{slug}/workflows/{name}/summary``: the headline metrics."""
+    """``GET /insights/{slug}/workflows/{name}/summary``: the headline metrics and trends.
+
+    A trend is this window's figure divided by the previous window's (1.0: unchanged).
+    """
 
     total_runs: int
     successful_runs: int
@@ -545,11 +628,16 @@ class WorkflowSummary:
     median_duration_secs: float | None
     p95_duration_secs: float | None
     workflow_names: tuple[str, ...] = ()
+    metrics: Metrics = field(default_factory=Metrics)
+    trends: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> WorkflowSummary:
         metrics = _map(data, "metrics")
         durations = _map(metrics, "duration_metrics")
+        raw_trends = _map(data, "trends")
+        trends = {key: value for key in raw_trends
+                  if (value := _float(raw_trends, key)) is not None}
         return cls(
             total_runs=_int(metrics, "total_runs", 0) or 0,
             successful_runs=_int(metrics, "successful_runs", 0) or 0,
@@ -558,6 +646,8 @@ class WorkflowSummary:
             median_duration_secs=_float(durations, "median"),
             p95_duration_secs=_float(durations, "p95"),
             workflow_names=tuple(str(n) for n in _list(data, "workflow_names")),
+            metrics=Metrics.from_api(metrics),
+            trends=trends,
         )
 
 

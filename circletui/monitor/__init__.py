@@ -15,6 +15,7 @@ from circletui.monitor.feeds import (
     pipeline_status,
 )
 from circletui.monitor.follow import FollowRerun
+from circletui.monitor.insights import Insights
 from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
@@ -33,6 +34,7 @@ __all__ = [
     "Cadence",
     "FollowRerun",
     "Health",
+    "Insights",
     "JobInfo",
     "Monitor",
     "PendingApproval",

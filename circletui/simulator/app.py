@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -392,6 +393,52 @@ async def get_tests(request: Request) -> Response:
 # ------------------------------------------------------------------------- v2: insights
 
 
+def _date_param(request: Request, name: str) -> datetime | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SimulationError(f"Invalid value for query parameter {name}: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def list_workflow_metrics(request: Request) -> Response:
+    project = _project(request)
+    world = _sim(request).world
+    window = request.query_params.get("reporting-window") or "last-90-days"
+    if window not in insights.WINDOW_DAYS:
+        raise SimulationError(f"Invalid value for query parameter reporting-window: {window!r}")
+    branch = request.query_params.get("branch") or None
+    all_branches = _bool_param(request, "all-branches")
+    items = insights.project_workflow_metrics(
+        world.workflows, project, branch, all_branches, window, world.now
+    )
+    return _page(
+        request, items, lambda item: item["name"],
+        f"insights-workflows:{project.slug}:{branch}:{all_branches}:{window}", lambda item: item,
+    )
+
+
+async def list_workflow_runs(request: Request) -> Response:
+    project = _project(request)
+    world = _sim(request).world
+    name = request.path_params["name"]
+    if not any(wf.name == name for wf in world.workflows if wf.project is project):
+        raise Missing("Workflow not found")
+    branch = request.query_params.get("branch") or None
+    all_branches = _bool_param(request, "all-branches")
+    runs = insights.workflow_runs(
+        world.workflows, project, name, branch, all_branches,
+        _date_param(request, "start-date"), _date_param(request, "end-date"),
+    )
+    return _page(
+        request, runs, lambda wf: wf.id,
+        f"insights-runs:{project.slug}:{name}:{branch}:{all_branches}", insights.run_json,
+    )
+
+
 async def get_workflow_summary(request: Request) -> Response:
     project = _project(request)
     world = _sim(request).world
@@ -532,6 +579,8 @@ def build_router(sim: Simulator) -> Starlette:
         Route(f"/project/{SLUG}/job/{{number:int}}/cancel", cancel_job, methods=["POST"]),
         Route(f"/project/{SLUG}/{{number:int}}/artifacts", get_artifacts),
         Route(f"/project/{SLUG}/{{number:int}}/tests", get_tests),
+        Route(f"/insights/{SLUG}/workflows", list_workflow_metrics),
+        Route(f"/insights/{SLUG}/workflows/{{name}}", list_workflow_runs),
         Route(f"/insights/{SLUG}/workflows/{{name}}/summary", get_workflow_summary),
         Route(f"/insights/{SLUG}/flaky-tests", get_flaky_tests),
     ]

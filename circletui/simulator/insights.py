@@ -1,13 +1,16 @@
-"""Insights: a workflow's summary metrics and a project's flaky tests, computed from the world.
+"""Insights: workflow metrics over a reporting window, a workflow's recent runs, its summary,
+and a project's flaky tests, all computed from the world.
 
 Metrics use the workflows the world actually ran (durations in seconds, credits from resource
-classes); trends, which compare with a previous window the world does not have, are seeded.
+classes), so they move as the world runs and differ between windows (the world's history
+spans about three days: ``last-24-hours`` and ``last-7-days`` tell different stories);
+trends, which compare with a previous window the world does not have, are seeded.
 """
 
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from circletui.simulator.jobdata import catalogue
@@ -52,6 +55,132 @@ def _mttr(runs: list[Workflow]) -> int | None:
             gaps.append((wf.stopped_at - failed_since).total_seconds())
             failed_since = None
     return int(statistics.mean(gaps)) if gaps else None
+
+
+#: the spec's ``reporting-window`` values, in days
+WINDOW_DAYS = {
+    "last-24-hours": 1,
+    "last-7-days": 7,
+    "last-30-days": 30,
+    "last-60-days": 60,
+    "last-90-days": 90,
+}
+
+#: the statuses a run listed by Insights can have (finished ones)
+RUN_STATUSES = ("success", "failed", "error", "canceled", "unauthorized")
+
+
+def _on_branch(wf: Workflow, project: Project, branch: str | None, all_branches: bool) -> bool:
+    wanted = branch or project.default_branch
+    return all_branches or (wf.pipeline.vcs is not None and wf.pipeline.vcs.branch == wanted)
+
+
+def _duration_metrics(durations: list[int]) -> dict[str, Any]:
+    durations = sorted(durations)
+    if not durations:
+        keys = ("min", "mean", "median", "p95", "max", "standard_deviation")
+        return dict.fromkeys(keys)
+    return {
+        "min": durations[0],
+        "mean": int(statistics.mean(durations)),
+        "median": int(statistics.median(durations)),
+        "p95": durations[min(len(durations) - 1, round(0.95 * (len(durations) - 1)))],
+        "max": durations[-1],
+        "standard_deviation": round(statistics.pstdev(durations), 2),
+    }
+
+
+def _recoveries(runs: list[Workflow]) -> int:
+    count, failing = 0, False
+    for wf in sorted(runs, key=lambda w: w.created_at):
+        if wf.status == "failed":
+            failing = True
+        elif wf.status == "success" and failing:
+            count, failing = count + 1, False
+    return count
+
+
+def project_workflow_metrics(
+    workflows: list[Workflow],
+    project: Project,
+    branch: str | None,
+    all_branches: bool,
+    window: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """GET /insights/{slug}/workflows: each workflow's metrics over the reporting window."""
+    days = WINDOW_DAYS[window]
+    start = now - timedelta(days=days)
+    runs_by_name: dict[str, list[Workflow]] = {}
+    for wf in workflows:
+        if (wf.project is project and wf.created_at >= start
+                and _on_branch(wf, project, branch, all_branches)):
+            runs_by_name.setdefault(wf.name, []).append(wf)
+    items = []
+    for name in sorted(runs_by_name):
+        runs = runs_by_name[name]
+        done = [wf for wf in runs if wf.finished and wf.stopped_at is not None]
+        successful = [wf for wf in done if wf.status == "success"]
+        failed = [wf for wf in done if wf.status in ("failed", "error")]
+        first = min(wf.created_at for wf in runs)
+        # Runs per day over the part of the window the project has history for.
+        span = max(min(days, (now - first).total_seconds() / 86400), 1.0)
+        items.append({
+            "name": name,
+            "metrics": {
+                "total_runs": len(runs),
+                "successful_runs": len(successful),
+                "mttr": _mttr(done),
+                "total_credits_used": sum(_credits(wf) for wf in done),
+                "failed_runs": len(failed),
+                "success_rate": round(len(successful) / len(done), 4) if done else 0.0,
+                "duration_metrics": _duration_metrics([_duration(wf) for wf in successful]),
+                "total_recoveries": _recoveries(done),
+                "throughput": round(len(runs) / span, 3),
+            },
+            "window_start": ts_ms(first),
+            "window_end": ts_ms(max(wf.created_at for wf in runs)),
+            "project_id": project.id,
+        })
+    return items
+
+
+def workflow_runs(
+    workflows: list[Workflow],
+    project: Project,
+    name: str,
+    branch: str | None,
+    all_branches: bool,
+    start: datetime | None,
+    end: datetime | None,
+) -> list[Workflow]:
+    """GET /insights/{slug}/workflows/{name}: the finished runs, newest first."""
+    runs = [
+        wf
+        for wf in workflows
+        if wf.project is project
+        and wf.name == name
+        and wf.finished
+        and wf.stopped_at is not None
+        and wf.status in RUN_STATUSES
+        and _on_branch(wf, project, branch, all_branches)
+        and (start is None or wf.created_at >= start)
+        and (end is None or wf.created_at <= end)
+    ]
+    return sorted(runs, key=lambda wf: wf.created_at, reverse=True)
+
+
+def run_json(wf: Workflow) -> dict[str, Any]:
+    return {
+        "id": wf.id,
+        "branch": wf.pipeline.vcs.branch if wf.pipeline.vcs and wf.pipeline.vcs.branch else "",
+        "duration": _duration(wf),
+        "created_at": ts_ms(wf.created_at),
+        "stopped_at": ts_ms(wf.stopped_at) if wf.stopped_at else None,
+        "credits_used": _credits(wf),
+        "status": wf.status,
+        "is_approval": any(job.type == "approval" for job in wf.jobs),
+    }
 
 
 def workflow_summary(

@@ -37,6 +37,7 @@ from circletui.monitor import (
     ApprovalFeed,
     FollowRerun,
     Health,
+    Insights,
     Monitor,
     PendingApproval,
     PipelineFeed,
@@ -45,8 +46,12 @@ from circletui.monitor import (
 )
 from circletui.state import Remembered, StateFile
 from circletui.ui.commands import ScreenCommands
-from circletui.ui.messages import OpenJob, OpenWorkflow
+from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenJob, OpenWorkflow
 from circletui.ui.screens.approvals import ApprovalsScreen
+from circletui.ui.screens.base import BaseScreen
+from circletui.ui.screens.config import ConfigScreen
+from circletui.ui.screens.flaky import FlakyScreen
+from circletui.ui.screens.health import HealthScreen
 from circletui.ui.screens.help import HelpScreen, binding_rows
 from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.org_picker import OrgPickerScreen
@@ -105,6 +110,8 @@ class CircleTUI(App[int]):
             wall_clock=self.now,
         )
         self.actions = Actions(self.monitor, clock=monotonic)
+        #: Insights, flaky tests and configs: fetched when a screen asks, kept for an hour
+        self.insights = Insights(client, clock=monotonic, wall_clock=self.now)
         self.scope: PipelineScope | None = None
         self.feed: PipelineFeed | None = None
         self.approval_feed: ApprovalFeed | None = None
@@ -253,6 +260,11 @@ class CircleTUI(App[int]):
 
     def action_refresh(self) -> None:
         self.monitor.refresh()
+        # What is fetched on demand (Insights, flaky tests, configs) is asked again too, and
+        # the screen showing it reloads.
+        self.insights.forget()
+        if isinstance(self.screen, BaseScreen):
+            self.screen.reload()
         self.notify("Refreshing…", timeout=2)
 
     # -- navigation: screens ask, the app pushes ----------------------------------------------
@@ -262,6 +274,16 @@ class CircleTUI(App[int]):
 
     def on_open_job(self, message: OpenJob) -> None:
         self.push_screen(JobScreen(message.pipeline, message.workflow, message.job))
+
+    def on_open_health(self, message: OpenHealth) -> None:
+        self.push_screen(HealthScreen(message.project_slug, message.branch))
+
+    def on_open_flaky(self, message: OpenFlaky) -> None:
+        self.push_screen(FlakyScreen(message.project_slug))
+
+    def on_open_config(self, message: OpenConfig) -> None:
+        self.push_screen(ConfigScreen(message.pipeline_id, job_name=message.job_name,
+                                      label=message.label))
 
     def pipeline_triggered(self, created: Any) -> None:
         """A pipeline circletui triggered: selected in the list as soon as it is listed."""

@@ -4,8 +4,9 @@ The monitor's news: monitor callbacks run on the app's event loop; a screen turn
 ``ResourceUpdated`` / ``ResourceFailed`` posted to itself, so widgets update in message handlers
 like any other event.
 
-Navigation: a screen never builds another screen; it posts ``OpenWorkflow`` / ``OpenJob``,
-which bubble up to the app, and the app pushes the screen (so screens do not import each other).
+Navigation: a screen never builds another screen; it posts ``OpenWorkflow`` / ``OpenJob`` /
+``OpenHealth`` / ``OpenFlaky`` / ``OpenConfig``, which bubble up to the app, and the app pushes
+the screen (so screens do not import each other).
 """
 
 from __future__ import annotations
@@ -53,3 +54,34 @@ class OpenJob(Message):
         self.pipeline = pipeline
         self.workflow = workflow
         self.job = job
+
+
+class OpenHealth(Message):
+    """Show a project's Insights (success rate, durations, trends) on a branch."""
+
+    def __init__(self, project_slug: str, branch: str | None) -> None:
+        super().__init__()
+        self.project_slug = project_slug
+        self.branch = branch
+
+
+class OpenFlaky(Message):
+    """Show a project's flaky tests."""
+
+    def __init__(self, project_slug: str) -> None:
+        super().__init__()
+        self.project_slug = project_slug
+
+
+class OpenConfig(Message):
+    """Show a pipeline's configuration, scrolled to ``job_name``'s section when given.
+
+    ``label`` names the pipeline in the location bar (``gh/acme/api #42``).
+    """
+
+    def __init__(self, pipeline_id: str, job_name: str | None = None, *,
+                 label: str = "") -> None:
+        super().__init__()
+        self.pipeline_id = pipeline_id
+        self.job_name = job_name
+        self.label = label

@@ -41,6 +41,8 @@ CALLS = {
     "list_job_artifacts": ("gh/acme/api", 7),
     "list_job_tests": ("gh/acme/api", 7),
     "get_workflow_summary": ("gh/acme/api", "build"),
+    "list_workflow_metrics": ("gh/acme/api",),
+    "list_workflow_runs": ("gh/acme/api", "build"),
     "get_flaky_tests": ("gh/acme/api",),
     "get_job_v1": ("gh/acme/api", 7),
     "get_step_output": (f"{HOST}/output/1",),

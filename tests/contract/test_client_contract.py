@@ -279,8 +279,21 @@ async def workflow_job_and_insight_reads(ctx: Ctx) -> None:
     assert await client.get_workflow_summary(API, "build-and-test", branch="main") == summary
     everywhere = await client.get_workflow_summary(API, "build-and-test", all_branches=True)
     assert everywhere.total_runs > summary.total_runs
+    assert summary.trends and summary.metrics.total_runs == summary.total_runs
+    week = (await client.list_workflow_metrics(API, reporting_window="last-7-days")).items
+    by_name = {m.name: m.metrics for m in week}
+    assert by_name["build-and-test"].total_runs == len(on_main)
+    assert by_name["build-and-test"].median_duration_secs == summary.median_duration_secs
+    runs = (await client.list_workflow_runs(API, "build-and-test")).items
+    finished = [wf for wf in on_main if wf.finished]
+    assert {r.id for r in runs} == {wf.id for wf in finished}
+    assert all(r.branch == "main" and r.duration is not None for r in runs)
+    newest = max(r.created_at for r in runs)
+    assert [r.id for r in (await client.list_workflow_runs(
+        API, "build-and-test", start_date=newest)).items] == [runs[0].id]
     flaky, total = await client.get_flaky_tests(API)
     assert flaky and total == len(flaky)
+    assert all(t.time_wasted is not None for t in flaky)
     # Live CircleCI's snake_case keys, accepted by the validator as a documented divergence.
     _, raw = ctx.transport.bodies[-1]
     assert set(raw) == {"flaky_tests", "total_flaky_tests"}
@@ -293,6 +306,8 @@ WORKFLOW_JOB_AND_INSIGHT_READS = {
     "list_job_artifacts",
     "list_job_tests",
     "get_workflow_summary",
+    "list_workflow_metrics",
+    "list_workflow_runs",
     "get_flaky_tests",
 }
 

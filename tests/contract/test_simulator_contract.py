@@ -171,6 +171,31 @@ async def test_insights(client: httpx.AsyncClient, sim: Simulator) -> None:
             await check(client, "GET", url, 200)
             await check(client, "GET", url, 200, params={"all-branches": "true"})
             await check(client, "GET", url, 200, params={"branch": "no-such-branch"})
+            runs = await pages(client, f"/api/v2/insights/{project.slug}/workflows/{name}",
+                               **{"all-branches": "true"})
+            assert [r["created_at"] for r in runs] == sorted(
+                (r["created_at"] for r in runs), reverse=True)
+        for window in ("last-24-hours", "last-7-days", "last-90-days"):
+            await pages(client, f"/api/v2/insights/{project.slug}/workflows",
+                        **{"reporting-window": window})
+
+
+async def test_insights_windows_tell_different_stories(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    """The world's history spans days: a day's window holds fewer runs than a week's, and
+    the week's runs are exactly the default branch's workflows the world ran."""
+    url = "/api/v2/insights/gh/acme/api/workflows"
+    day = {i["name"]: i["metrics"] for i in await pages(
+        client, url, **{"reporting-window": "last-24-hours"})}
+    week = {i["name"]: i["metrics"] for i in await pages(
+        client, url, **{"reporting-window": "last-7-days"})}
+    ran = [wf for wf in sim.world.workflows if wf.project.slug == "gh/acme/api"
+           and wf.name == "build-and-test" and wf.pipeline.vcs.branch == "main"]
+    assert week["build-and-test"]["total_runs"] == len(ran)
+    assert day["build-and-test"]["total_runs"] < week["build-and-test"]["total_runs"]
+    response = await client.get(url, params={"reporting-window": "last-year"})
+    assert response.status_code == 400
 
 
 # ----------------------------------------------------------------------- actions
@@ -276,6 +301,8 @@ async def test_error_responses(client: httpx.AsyncClient, sim: Simulator) -> Non
         "/api/v2/project/gh/acme/api/1/artifacts",
         "/api/v2/pipeline?org-slug=gh/none",
         "/api/v2/insights/gh/acme/api/workflows/nope/summary",
+        "/api/v2/insights/gh/acme/api/workflows/nope",
+        "/api/v2/insights/gh/acme/nope/workflows",
         "/api/v2/insights/gh/acme/nope/flaky-tests",
     ):
         await check(client, "GET", url, 404)

@@ -125,6 +125,10 @@ class BaseScreen(Screen):
     def tick(self) -> None:
         """Called once a second while the screen is in front: clocks and durations move on."""
 
+    def reload(self) -> None:
+        """Ctrl+R: fetch again what this screen fetched on demand (polled resources are
+        refreshed by the monitor)."""
+
     def on_screen_resume(self) -> None:
         # The screen owns its clock, so the clock stops with it: a tick can never reach a
         # screen whose widgets are being removed, and a screen behind another costs nothing.

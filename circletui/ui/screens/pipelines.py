@@ -22,7 +22,7 @@ from circletui.monitor import PipelineRow
 from circletui.status import needs_attention
 from circletui.timefmt import elapsed, format_age, format_duration
 from circletui.ui.formatting import project_name, ref_of
-from circletui.ui.messages import OpenWorkflow
+from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenWorkflow
 from circletui.ui.palette import status_text
 from circletui.ui.pipeline_columns import pipeline_columns
 from circletui.ui.screens.base import BaseScreen
@@ -87,6 +87,10 @@ class PipelinesScreen(BaseScreen):
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
         Binding("t", "trigger", "Trigger", id="trigger"),
+        # Kept out of the narrow footer; listed by ? and the palette.
+        Binding("H", "health", "Project health", id="health", show=False),
+        Binding("F", "flaky", "Flaky tests", id="flaky-tests", show=False),
+        Binding("C", "config", "Pipeline config", id="config", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
     KEY_ORDER = ("rerun-failed", "cancel", "filter", "toggle-failed", "approvals", "help",
@@ -304,6 +308,23 @@ class PipelinesScreen(BaseScreen):
                 self.notify(f"Pipeline #{p.number} has no workflows yet.")
             return
         self.post_message(OpenWorkflow(line.pipeline, line.workflow))
+
+    def action_health(self) -> None:
+        pipeline = self.selected_pipeline()
+        if pipeline is not None:
+            # A tag's pipeline has no branch: CircleCI's default branch is shown.
+            self.post_message(OpenHealth(pipeline.project_slug, pipeline.branch))
+
+    def action_flaky(self) -> None:
+        pipeline = self.selected_pipeline()
+        if pipeline is not None:
+            self.post_message(OpenFlaky(pipeline.project_slug))
+
+    def action_config(self) -> None:
+        pipeline = self.selected_pipeline()
+        if pipeline is not None:
+            self.post_message(OpenConfig(
+                pipeline.id, label=f"{pipeline.project_slug} #{pipeline.number}"))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

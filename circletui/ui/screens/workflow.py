@@ -3,7 +3,9 @@
 Arrow keys (and h/j/k/l) move along the graph, Enter opens the job, ``v`` toggles the list.
 ``c`` cancels the workflow, ``x`` the selected job, ``r``/``R`` rerun, ``a`` approves the
 selected approval job. Space marks jobs on the graph and ``J`` reruns the marked ones (CircleCI's
-web app has no such action); ``S`` reruns the selected job with SSH and opens it.
+web app has no such action); ``S`` reruns the selected job with SSH and opens it. ``C`` shows
+the pipeline's config at the selected job's section. Under the summary, one line of Insights
+(success rate and median duration of this workflow on this branch, last 7 days).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from circletui.api.models import Job, Pipeline, Workflow
 from circletui.monitor import PipelineWorkflows, Resource, WorkflowJobs
 from circletui.timefmt import elapsed, format_duration
 from circletui.ui.formatting import ref_of
-from circletui.ui.messages import OpenJob
+from circletui.ui.messages import OpenConfig, OpenJob
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.text import clean, linked, safe
+from circletui.ui.widgets.health_line import HealthLine
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.location import Crumb
 from circletui.ui.widgets.table import Table
@@ -59,6 +62,7 @@ class WorkflowScreen(BaseScreen):
         Binding("S", "rerun_ssh", "Rerun with SSH", id="rerun-ssh", show=False),
         Binding("a", "approve", "Approve", id="approve"),
         Binding("t", "trigger", "Trigger", id="trigger", show=False),
+        Binding("C", "config", "Config", id="config", show=False),
     ]
     KEY_ORDER = ("back", "graph-open", "rerun-failed", "approve", "cancel", "help", "toggle-view",
                  "cancel-job", "rerun-all", "rerun-marked")
@@ -75,6 +79,8 @@ class WorkflowScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         yield Static(id="workflow-summary")
+        yield HealthLine(self.pipeline.project_slug, self.pipeline.branch, self.workflow.name,
+                         id="workflow-health")
         yield JobGraph(id="graph")
         yield Table(id="job-list", columns=(
             ("status", "Status"), ("name", "Job"), ("type", "Type"),
@@ -212,6 +218,12 @@ class WorkflowScreen(BaseScreen):
 
     def open_job(self, job: Job) -> None:
         self.post_message(OpenJob(self.pipeline, self.workflow, job))
+
+    def action_config(self) -> None:
+        job = self.selected_job()
+        p = self.pipeline
+        self.post_message(OpenConfig(p.id, job.name if job and not job.is_approval else None,
+                                     label=f"{p.project_slug} #{p.number}"))
 
     def action_toggle_view(self) -> None:
         self.list_view = not self.list_view
