@@ -13,6 +13,7 @@ import sys
 
 from circletui import __version__
 from circletui.config import ConfigError, NoTokenError, config_file_path, resolve_settings
+from circletui.gitremote import read_checkout
 from circletui.hostsafety import INSECURE_HTTP_FLAG
 
 SIMULATOR_COMMAND = "simulator"
@@ -66,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--branch", metavar="NAME", help="only show pipelines on this branch")
     parser.add_argument(
+        "--all",
+        action="store_true",
+        default=None,
+        help="inside a git checkout, show the org view instead of the checkout's project "
+        "and branch",
+    )
+    parser.add_argument(
         "--mine", action="store_true", default=None, help="only show pipelines I triggered"
     )
     parser.add_argument(
@@ -113,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return _exit_code(exc.code)
 
     try:
-        settings = resolve_settings(args)
+        settings = resolve_settings(args, checkout=read_checkout)
     except NoTokenError as exc:
         print(exc, file=sys.stderr)  # a whole help text, not a one-line error
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -196,3 +197,23 @@ def test_demo_runs_app_without_a_token(fake_app: list[Settings]) -> None:
     [settings] = fake_app
     assert settings.demo is True
     assert settings.token is None
+
+
+def test_inside_a_checkout_the_app_opens_its_project_and_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_app
+) -> None:
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    monkeypatch.delenv("GIT_DIR")  # conftest hides circletui's own checkout
+    subprocess.run(["git", "init", "-q", "-b", "fix/flaky", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
+                    "git@github.com:acme/api.git"], check=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CIRCLECI_TOKEN", "tok")
+
+    assert main([]) == 7
+    assert (fake_app[-1].projects, fake_app[-1].branch) == (("gh/acme/api",), "fix/flaky")
+    assert main(["--all"]) == 7
+    assert (fake_app[-1].projects, fake_app[-1].branch) == ((), None)
+    assert main(["--org", "gh/acme"]) == 7
+    assert (fake_app[-1].org, fake_app[-1].projects) == ("gh/acme", ())
