@@ -1,6 +1,7 @@
 """The ``circletui`` command: parse the command line, resolve Settings, start the app.
 
-``circletui simulator ...`` is handed whole to the simulator's own command line. Textual and
+``circletui simulator ...`` is handed whole to the simulator's own command line, ``circletui
+watch ...`` to ``circletui.watchcli``. Textual and
 the simulator are imported only on the paths that need them, so ``--version``, ``--help`` and
 the missing-token message stay fast and work even when the UI cannot be imported.
 """
@@ -17,9 +18,13 @@ from circletui.gitremote import read_checkout
 from circletui.hostsafety import INSECURE_HTTP_FLAG
 
 SIMULATOR_COMMAND = "simulator"
+WATCH_COMMAND = "watch"
 
 _EPILOG = f"""\
 subcommands:
+  circletui {WATCH_COMMAND} [PIPELINE-URL | --project SLUG [--branch NAME]] [--json]
+      follow one pipeline without the full-screen UI; the exit status says how it
+      ended (see `circletui {WATCH_COMMAND} --help`)
   circletui {SIMULATOR_COMMAND} [options]
       run the simulated CircleCI API as a real HTTP server
       (see `circletui {SIMULATOR_COMMAND} --help`)
@@ -114,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         from circletui.simulator.cli import main as simulator_main
 
         return _exit_code(simulator_main(argv[1:]))
+    if argv and argv[0] == WATCH_COMMAND:
+        from circletui.watchcli import main as watch_main
+
+        return watch_main(argv[1:])
 
     try:
         args = build_parser().parse_args(argv)
