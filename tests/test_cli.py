@@ -51,7 +51,9 @@ def test_help_mentions_every_flag_and_the_subcommand(capsys: pytest.CaptureFixtu
         "--read-only",
         "--demo",
         "--version",
+        "--all",
         "simulator",
+        "watch",
     ):
         assert flag in out, flag
     assert "--token" not in out  # the token never goes on the command line
@@ -217,3 +219,12 @@ def test_inside_a_checkout_the_app_opens_its_project_and_branch(
     assert (fake_app[-1].projects, fake_app[-1].branch) == ((), None)
     assert main(["--org", "gh/acme"]) == 7
     assert (fake_app[-1].org, fake_app[-1].projects) == ("gh/acme", ())
+
+
+def test_watch_subcommand_delegates_without_the_ui(capsys: pytest.CaptureFixture[str],
+                                                   fake_app) -> None:
+    assert main(["watch", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--through-approvals" in out and "exit status" in out
+    assert main(["watch", "not-a-url"]) == 4  # no token: a usage error, said on stderr
+    assert fake_app == []
