@@ -38,6 +38,7 @@ and a toast, and ``event.outcome`` for the severity.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -61,6 +62,9 @@ Reason = Literal["manual", "triggered", "rerun", "mine"]
 #: what each outcome means for `circletui watch`'s exit status
 EXIT_STATUS: dict[str, int] = {"success": 0, "failed": 1, "canceled": 2, "error": 2,
                                "on_hold": 3}
+
+#: how many announcements ``Watches.events`` keeps
+EVENTS_KEPT = 100
 
 _WORKFLOW_OUTCOMES: dict[str, Outcome] = {
     "success": "success",
@@ -195,7 +199,8 @@ class Watches:
         self._syncing = False
         self._resync = False
         self._considered: set[str] = set()  # pipeline ids auto-watch-mine has looked at
-        self.events: list[WatchEvent] = []  # every announcement so far, newest last
+        #: the latest announcements, newest last (for a "what happened" view)
+        self.events: deque[WatchEvent] = deque(maxlen=EVENTS_KEPT)
 
     # -- what is watched -------------------------------------------------------------------
 
