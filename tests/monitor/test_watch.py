@@ -3,8 +3,8 @@ happens, for what the user watches and what circletui triggered, reran or the us
 
 from __future__ import annotations
 
-from circletui.api.models import PipelineCreation
-from circletui.monitor import PipelineScope, Watches, WatchEvent
+from circletui.api.models import PipelineCreation, Workflow
+from circletui.monitor import PipelineScope, PipelineWorkflows, Watches, WatchEvent
 from circletui.simulator.plan import Plan
 
 from .rig import Rig, tick_until
@@ -165,3 +165,66 @@ async def test_unwatch_stops_polling_what_only_the_watch_needed(rig: Rig) -> Non
     await tick_until(rig, lambda: sim_pipeline.workflows and all(
         w.finished for w in sim_pipeline.workflows))
     assert events == []
+
+
+# -- the decisions alone, on values handed in directly ---------------------------------------
+
+
+class _Sub:
+    def __init__(self, registry: dict, resource) -> None:
+        self.registry, self.resource = registry, resource
+
+    def close(self) -> None:
+        self.registry.pop(self.resource, None)
+
+
+class _HandFed:
+    """Stands in for the monitor: the test hands each resource's value in itself."""
+
+    def __init__(self) -> None:
+        self.callbacks: dict = {}
+
+    def subscribe(self, resource, on_value, on_error=None):
+        self.callbacks[resource] = on_value
+        return _Sub(self.callbacks, resource)
+
+    def give(self, resource, value) -> None:
+        if resource in self.callbacks:  # closed: nothing is delivered
+            self.callbacks[resource](value)
+
+
+def _workflow(status: str, wid: str = "w1", name: str = "deploy"):
+    return Workflow(id=wid, name=name, pipeline_id="p1", pipeline_number=7,
+                    project_slug="gh/acme/api", status=status, created_at=None)
+
+
+def test_the_same_status_again_is_not_news_but_a_second_approval_is() -> None:
+    monitor = _HandFed()
+    events: list[WatchEvent] = []
+    watches = Watches(monitor, events.append)  # type: ignore[arg-type]
+    watches.watch_rerun("p1", "w1", "deploy")
+    resource = PipelineWorkflows("p1")
+    for status in ["running", "on_hold", "on_hold", "running", "running", "on_hold",
+                   "on_hold", "running", "success", "success"]:
+        monitor.give(resource, (_workflow(status),))
+    assert [e.outcome for e in events] == ["on_hold", "on_hold", "success"]
+    assert events[-1].body == "workflow deploy of gh/acme/api #7"
+    assert not watches.is_watched("w1")  # an auto-watch ends with its workflow
+    assert monitor.callbacks == {}  # and nothing is polled for it any more
+
+
+def test_a_manual_watch_keeps_quiet_about_the_state_it_started_in() -> None:
+    monitor = _HandFed()
+    events: list[WatchEvent] = []
+    watches = Watches(monitor, events.append)  # type: ignore[arg-type]
+    watches.watch_workflow(_workflow("on_hold"))
+    resource = PipelineWorkflows("p1")
+    monitor.give(resource, (_workflow("on_hold"),))
+    monitor.give(resource, (_workflow("on_hold"),))
+    assert events == []
+    monitor.give(resource, (_workflow("running"),))
+    monitor.give(resource, (_workflow("failed"),))
+    monitor.give(resource, (_workflow("failed"),))
+    assert [(e.outcome, e.title) for e in events] == [("failed", "Workflow failed")]
+    assert watches.toggle(_workflow("failed")) is False  # toggled off
+    assert monitor.callbacks == {}
