@@ -62,7 +62,7 @@ from circletui.monitor.resources import (
 from circletui.monitor.watch import EXIT_STATUS, pipeline_outcome, workflow_outcome
 from circletui.notify import sanitize
 from circletui.status import category, is_finished
-from circletui.weburls import pipeline_web_url, workflow_web_url
+from circletui.weburls import pipeline_web_url, web_app_url, workflow_web_url
 
 EXIT_USAGE = 4
 EXIT_INTERRUPTED = 130
@@ -500,6 +500,14 @@ def main(argv: list[str] | None = None, *, connector: Callable[[Settings], Conne
         err.write(f"circletui watch: {exc}\n")
         return EXIT_USAGE
     colour = (not args.json and _isatty(out) and not env.get("NO_COLOR"))
+    if args.url and not settings.demo:
+        expected = urlsplit(web_app_url(settings.host)).hostname
+        given = urlsplit(args.url.strip()).hostname
+        if given and expected and given.lower() != expected:
+            # A CircleCI Server URL with the cloud host configured (or the reverse): the
+            # pipeline is looked up on the configured host, which may not know it.
+            err.write(f"circletui watch: warning: the URL is on {given}, but the API host is "
+                      f"{settings.host} (set --host or CIRCLECI_HOST for another CircleCI)\n")
 
     async def run() -> int:
         try:

@@ -195,6 +195,15 @@ def test_usage_and_api_errors_exit_4(sim: World, args: list[str]) -> None:
     assert "Traceback" not in err
 
 
+def test_a_url_from_another_circleci_is_pointed_out(sim: World) -> None:
+    p = sim.pipeline(Plan(default_outcome="success"))
+    code, _, err = sim.run(f"https://app.ci.example.com/pipelines/gh/acme/api/{p.number}")
+    assert code == 0  # found anyway here; on a real mismatch the 404 follows the warning
+    assert "the URL is on app.ci.example.com, but the API host is https://circleci.com" in err
+    _, _, err = sim.run(_url(p))
+    assert "warning" not in err
+
+
 def test_a_refused_token_exits_4(sim: World) -> None:
     p = sim.pipeline(Plan(default_outcome="success"))
     sim.token = "wrong-token"
