@@ -1,6 +1,7 @@
 """The ``circletui`` command: parse the command line, resolve Settings, start the app.
 
-``circletui simulator ...`` is handed whole to the simulator's own command line. Textual and
+``circletui simulator ...`` is handed whole to the simulator's own command line, ``circletui
+watch ...`` to ``circletui.watchcli``. Textual and
 the simulator are imported only on the paths that need them, so ``--version``, ``--help`` and
 the missing-token message stay fast and work even when the UI cannot be imported.
 """
@@ -13,13 +14,18 @@ import sys
 
 from circletui import __version__
 from circletui.config import ConfigError, NoTokenError, config_file_path, resolve_settings
+from circletui.gitremote import read_checkout
 from circletui.hostsafety import INSECURE_HTTP_FLAG
 from circletui.state import StateFile, restore, state_file_path
 
 SIMULATOR_COMMAND = "simulator"
+WATCH_COMMAND = "watch"
 
 _EPILOG = f"""\
 subcommands:
+  circletui {WATCH_COMMAND} [PIPELINE-URL | --project SLUG [--branch NAME]] [--json]
+      follow one pipeline without the full-screen UI; the exit status says how it
+      ended (see `circletui {WATCH_COMMAND} --help`)
   circletui {SIMULATOR_COMMAND} [options]
       run the simulated CircleCI API as a real HTTP server
       (see `circletui {SIMULATOR_COMMAND} --help`)
@@ -67,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--branch", metavar="NAME", help="only show pipelines on this branch")
     parser.add_argument(
+        "--all",
+        action="store_true",
+        default=None,
+        help="inside a git checkout, show the org view instead of the checkout's project "
+        "and branch",
+    )
+    parser.add_argument(
         "--mine", action="store_true", default=None, help="only show pipelines I triggered"
     )
     parser.add_argument(
@@ -107,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         from circletui.simulator.cli import main as simulator_main
 
         return _exit_code(simulator_main(argv[1:]))
+    if argv and argv[0] == WATCH_COMMAND:
+        from circletui.watchcli import main as watch_main
+
+        return watch_main(argv[1:])
 
     try:
         args = build_parser().parse_args(argv)
@@ -114,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         return _exit_code(exc.code)
 
     try:
-        settings = resolve_settings(args)
+        settings = resolve_settings(args, checkout=read_checkout)
     except NoTokenError as exc:
         print(exc, file=sys.stderr)  # a whole help text, not a one-line error
         return 2

@@ -9,6 +9,13 @@ Everything the app needs to start is gathered into one immutable ``Settings`` by
 * host: ``--host``, env ``CIRCLECI_HOST``, ``CIRCLECI_CLI_HOST``, ``host`` in our config file,
   ``host`` in ``cli.yml``, ``https://circleci.com``.
 * org, projects, branch, mine, interval, read_only: command line, then config file, then default.
+* the git checkout (when the caller passes ``checkout``, as the CLI does): with no org and no
+  projects from the command line or the config file and no ``--all``, the project of the
+  checkout's ``origin`` remote (``gh/org/repo``, ``bb/org/repo``, or what the config's
+  ``[remotes]`` table maps it to) is watched, and its current branch is the branch filter
+  unless ``--branch`` or the config's ``branch`` says otherwise.
+* notifications: the config's ``[notify]`` table switches each channel (``toast``, ``bell``,
+  ``desktop``) on or off; all on by default.
 * ca_bundle (extra CAs for TLS, on top of the OS trust store): ``ca_bundle`` in our config
   file, then env ``SSL_CERT_FILE``.
 
@@ -28,7 +35,7 @@ import math
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +45,9 @@ import platformdirs
 
 # The URL helpers live in weburls; re-exported so callers holding Settings need one import.
 from circletui.api.client import DEFAULT_HOST
+from circletui.gitremote import GitCheckout, normalise_remote_key, project_slug
 from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
+from circletui.notify import DESKTOP_FORMS, NOTIFY_CHANNELS, Channels
 from circletui.secret import Secret
 from circletui.weburls import (
     job_web_url,
@@ -92,6 +101,8 @@ _CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "keymap": (dict,),
     "ca_bundle": (str,),
+    "remotes": (dict,),
+    "notify": (dict,),
 }
 
 
@@ -132,6 +143,10 @@ class Settings:
     insecure_http: bool = False
     # What the user should fix but need not stop for (a token file others can read).
     warnings: tuple[str, ...] = ()
+    # The git checkout the project and branch came from (None: they did not come from git).
+    checkout: GitCheckout | None = None
+    # Which notification channels are on ([notify] in the config file).
+    notify: Channels = field(default_factory=Channels)
 
     def __post_init__(self) -> None:
         for name in ("interval", "slow_interval"):
@@ -203,6 +218,22 @@ def _check_config_types(path: Path, data: dict[str, Any]) -> None:
     projects = data.get("projects", [])
     if not all(isinstance(p, str) for p in projects):
         raise ConfigError(f"{path}: 'projects' must be a list of strings, got {projects!r}")
+    for key, slug in data.get("remotes", {}).items():
+        if not isinstance(slug, str) or normalise_remote_key(key) is None:
+            raise ConfigError(
+                f'{path}: [remotes] maps a repository such as "github.com/org/repo" to a '
+                f'project slug such as "circleci/<org-id>/<project-id>", got {key!r} = {slug!r}'
+            )
+    for key, value in data.get("notify", {}).items():
+        if key == "desktop_form":
+            if value not in DESKTOP_FORMS:
+                raise ConfigError(f"{path}: [notify] desktop_form must be one of "
+                                  f"{', '.join(repr(f) for f in DESKTOP_FORMS)}, got {value!r}")
+        elif key not in NOTIFY_CHANNELS or not isinstance(value, bool):
+            raise ConfigError(
+                f"{path}: [notify] takes {', '.join(NOTIFY_CHANNELS)} = true or false "
+                f"and desktop_form, got {key!r} = {value!r}"
+            )
     for binding, keys in data.get("keymap", {}).items():
         ok = isinstance(keys, str) or (
             isinstance(keys, list) and all(isinstance(k, str) for k in keys)
@@ -327,10 +358,14 @@ def resolve_settings(
     args: argparse.Namespace | None,
     env: Mapping[str, str] = os.environ,
     home: Path | None = None,
+    *,
+    checkout: Callable[[], GitCheckout | None] | None = None,
 ) -> Settings:
     """Combine command line, environment, our config file and ``cli.yml`` into Settings.
 
-    Reads the two files and nothing else. Raises ConfigError for an unusable value or a
+    Reads the two files and, when ``checkout`` is given (``gitremote.read_checkout``), asks
+    it for the git checkout around the current directory, only if nothing else named what to
+    watch. Raises ConfigError for an unusable value or a
     malformed config file, and NoTokenError when no token is found outside demo mode.
     """
     ns = args if args is not None else argparse.Namespace()
@@ -398,6 +433,15 @@ def resolve_settings(
     )
 
     branch_found = _first((arg("branch"), "--branch"), (cfg.get("branch"), cfg_label))
+    found_checkout = None
+    if checkout is not None and not demo and not arg("all") and org is None and not projects:
+        found_checkout, slug = _project_of_checkout(checkout, cfg.get("remotes", {}), cfg_label)
+        if slug is not None:
+            projects = (slug,)
+            if branch_found is None and found_checkout.branch:
+                branch_found = (found_checkout.branch, "git")
+        else:
+            found_checkout = None
     mine = arg("mine") if arg("mine") is not None else cfg.get("mine", False)
     read_only = arg("read_only") if arg("read_only") is not None else cfg.get("read_only", False)
     interval = arg("interval") if arg("interval") is not None else cfg.get("interval")
@@ -421,9 +465,26 @@ def resolve_settings(
             ca_bundle=ca_bundle,
             insecure_http=insecure_http,
             warnings=warnings,
+            checkout=found_checkout,
+            notify=Channels(**cfg.get("notify", {})),
         )
     except ValueError as exc:
         raise ConfigError(f"{cfg_label}: {exc}") from None
+
+
+def _project_of_checkout(
+    checkout: Callable[[], GitCheckout | None], remotes: Mapping[str, str], cfg_label: str
+) -> tuple[GitCheckout | None, str | None]:
+    """The checkout and the project slug its origin maps to (None when it maps to none)."""
+    found = checkout()
+    if found is None or found.repo is None:
+        return found, None
+    table = {normalise_remote_key(k): v for k, v in remotes.items()}
+    slug = project_slug(found.repo, {k: v for k, v in table.items() if k})
+    if slug is None:
+        return found, None
+    source = f"[remotes] in {cfg_label}" if found.repo.key.lower() in table else "git"
+    return found, _check_slug(slug, 3, "project", "gh/acme/api", source)
 
 
 def _check_plain_http(host: str, source: str, allowed: bool) -> None:

@@ -86,6 +86,10 @@ class IsolatedEnv:
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
     for name in _CIRCLECI_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    # The tests run inside circletui's own checkout: git must not find it (the CLI would open
+    # its origin's project). tests/test_gitremote.py makes its own repositories.
+    monkeypatch.setenv("GIT_DIR", str(tmp_path_factory.getbasetemp() / "no-git-here"))
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path_factory.getbasetemp()))
     home = tmp_path_factory.mktemp("home")
     config_home = home / ".config"
     monkeypatch.setenv("HOME", str(home))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -35,7 +36,9 @@ def test_help_mentions_every_flag_and_the_subcommand(capsys: pytest.CaptureFixtu
         "--read-only",
         "--demo",
         "--version",
+        "--all",
         "simulator",
+        "watch",
     ):
         assert flag in out, flag
     assert "--token" not in out  # the token never goes on the command line
@@ -181,3 +184,32 @@ def test_demo_runs_app_without_a_token(fake_app: list[Settings]) -> None:
     [settings] = fake_app
     assert settings.demo is True
     assert settings.token is None
+
+
+def test_inside_a_checkout_the_app_opens_its_project_and_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_app
+) -> None:
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    monkeypatch.delenv("GIT_DIR")  # conftest hides circletui's own checkout
+    subprocess.run(["git", "init", "-q", "-b", "fix/flaky", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
+                    "git@github.com:acme/api.git"], check=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CIRCLECI_TOKEN", "tok")
+
+    assert main([]) == 7
+    assert (fake_app[-1].projects, fake_app[-1].branch) == (("gh/acme/api",), "fix/flaky")
+    assert main(["--all"]) == 7
+    assert (fake_app[-1].projects, fake_app[-1].branch) == ((), None)
+    assert main(["--org", "gh/acme"]) == 7
+    assert (fake_app[-1].org, fake_app[-1].projects) == ("gh/acme", ())
+
+
+def test_watch_subcommand_delegates_without_the_ui(capsys: pytest.CaptureFixture[str],
+                                                   fake_app) -> None:
+    assert main(["watch", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--through-approvals" in out and "exit status" in out
+    assert main(["watch", "not-a-url"]) == 4  # no token: a usage error, said on stderr
+    assert fake_app == []

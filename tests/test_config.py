@@ -15,6 +15,8 @@ from circletui.config import (
     resolve_settings,
     token_help_text,
 )
+from circletui.gitremote import GitCheckout, parse_remote
+from circletui.notify import Channels
 from circletui.weburls import (
     job_web_url,
     pipeline_web_url,
@@ -376,3 +378,99 @@ def test_project_url_branch_is_escaped() -> None:
     url = project_web_url("https://circleci.com", "gh/acme/api", branch="feat/a b&c#1")
     assert url == "https://app.circleci.com/pipelines/github/acme/api?branch=feat%2Fa%20b%26c%231"
     assert project_web_url("https://circleci.com", "gh/acme/api", branch=None).endswith("/api")
+
+
+# -- the git checkout: flags > config > git remote ----------------------------------------------
+
+
+def _checkout(url: str = "git@github.com:acme/api.git", branch: str | None = "feature/login"):
+    return lambda: GitCheckout(url, branch, parse_remote(url))
+
+
+def test_inside_a_checkout_its_project_and_branch_are_watched(isolated_env) -> None:
+    settings = resolve_settings(args(), TOKEN_ENV, home=isolated_env.home,
+                                checkout=_checkout())
+    assert (settings.org, settings.projects, settings.branch) == (None, ("gh/acme/api",),
+                                                                   "feature/login")
+    assert settings.checkout is not None
+
+
+@pytest.mark.parametrize(
+    ("given", "config", "expected"),
+    [
+        # flags first
+        ({"org": "gh/other"}, "", ("gh/other", (), None)),
+        ({"project": ["gh/acme/web"]}, "", (None, ("gh/acme/web",), None)),
+        ({"branch": "main"}, "", (None, ("gh/acme/api",), "main")),
+        ({"all": True}, "", (None, (), None)),
+        # then the config file
+        ({}, 'org = "gh/acme"\n', ("gh/acme", (), None)),
+        ({}, 'projects = ["gh/acme/web"]\n', (None, ("gh/acme/web",), None)),
+        ({}, 'branch = "main"\n', (None, ("gh/acme/api",), "main")),
+        # then the checkout
+        ({}, "", (None, ("gh/acme/api",), "feature/login")),
+    ],
+)
+def test_flags_then_config_then_the_git_remote(given, config, expected, isolated_env) -> None:
+    if config:
+        write_config(isolated_env.config_file, config)
+    settings = resolve_settings(args(**given), TOKEN_ENV, home=isolated_env.home,
+                                checkout=_checkout())
+    assert (settings.org, settings.projects, settings.branch) == expected
+    assert (settings.checkout is not None) == (expected[1] == ("gh/acme/api",))
+
+
+def test_detached_head_watches_the_whole_project(isolated_env) -> None:
+    settings = resolve_settings(args(), TOKEN_ENV, home=isolated_env.home,
+                                checkout=_checkout(branch=None))
+    assert (settings.projects, settings.branch) == (("gh/acme/api",), None)
+
+
+@pytest.mark.parametrize("checkout", [lambda: None, _checkout("git@gitlab.com:acme/api.git"),
+                                      lambda: GitCheckout(None, "main", None)])
+def test_outside_a_checkout_or_an_unknown_remote_nothing_changes(checkout, isolated_env) -> None:
+    settings = resolve_settings(args(), TOKEN_ENV, home=isolated_env.home, checkout=checkout)
+    assert (settings.org, settings.projects, settings.branch, settings.checkout) == (
+        None, (), None, None)
+
+
+def test_the_demo_ignores_the_checkout(isolated_env) -> None:
+    settings = resolve_settings(args(demo=True), {}, home=isolated_env.home,
+                                checkout=_checkout())
+    assert settings.projects == ()
+
+
+def test_remotes_table_maps_a_github_app_project(isolated_env) -> None:
+    write_config(isolated_env.config_file,
+                 '[remotes]\n"github.com/acme/platform" = "circleci/O-1/P-1"\n'
+                 '"git@gitlab.com:acme/group/tool.git" = "circleci/O-1/P-2"\n')
+    for url, slug in [("https://github.com/acme/platform.git", "circleci/O-1/P-1"),
+                      ("git@gitlab.com:acme/group/tool.git", "circleci/O-1/P-2")]:
+        settings = resolve_settings(args(), TOKEN_ENV, home=isolated_env.home,
+                                    checkout=_checkout(url))
+        assert settings.projects == (slug,)
+
+
+@pytest.mark.parametrize("table", ['[remotes]\n"github.com/acme/x" = 3\n',
+                                   '[remotes]\n"not a repo" = "circleci/a/b"\n'])
+def test_bad_remotes_entries_are_config_errors(table: str, isolated_env) -> None:
+    write_config(isolated_env.config_file, table)
+    with pytest.raises(ConfigError, match=r"\[remotes\]"):
+        resolve_settings(args(), TOKEN_ENV, home=isolated_env.home)
+
+
+def test_notify_switches(isolated_env) -> None:
+    assert resolve_settings(args(), TOKEN_ENV, home=isolated_env.home).notify == Channels()
+    write_config(isolated_env.config_file,
+                 '[notify]\ntoast = false\nbell = false\ndesktop_form = "osc777"\n')
+    settings = resolve_settings(args(), TOKEN_ENV, home=isolated_env.home)
+    assert settings.notify == Channels(toast=False, bell=False, desktop=True,
+                                       desktop_form="osc777")
+
+
+@pytest.mark.parametrize("table", ["[notify]\nbell = 1\n", "[notify]\nsound = true\n",
+                                   '[notify]\ndesktop_form = "osc99"\n'])
+def test_bad_notify_entries_are_config_errors(table: str, isolated_env) -> None:
+    write_config(isolated_env.config_file, table)
+    with pytest.raises(ConfigError, match=r"\[notify\]"):
+        resolve_settings(args(), TOKEN_ENV, home=isolated_env.home)

@@ -44,7 +44,8 @@ def test_core_imports_without_loading_textual():
     code = (
         "import sys\n"
         "import circletui.api, circletui.monitor, circletui.graph, circletui.config\n"
-        "import circletui.simulator, circletui.cli\n"
+        "import circletui.simulator, circletui.cli, circletui.watchcli, circletui.notify\n"
+        "import circletui.gitremote, circletui.monitor.watch\n"
         "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if 'textual' in m)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

@@ -20,11 +20,19 @@ from circletui.monitor.poller import Health, Monitor, Subscription
 from circletui.monitor.resources import (
     Cadence,
     JobInfo,
+    PipelineInfo,
     PipelineList,
     PipelineScope,
     PipelineWorkflows,
     Resource,
     WorkflowJobs,
+)
+from circletui.monitor.watch import (
+    Watches,
+    WatchEvent,
+    job_outcome,
+    pipeline_outcome,
+    workflow_outcome,
 )
 
 __all__ = [
@@ -39,13 +47,19 @@ __all__ = [
     "Monitor",
     "PendingApproval",
     "PipelineFeed",
+    "PipelineInfo",
     "PipelineList",
     "PipelineRow",
     "PipelineScope",
     "PipelineWorkflows",
     "Resource",
     "Subscription",
+    "WatchEvent",
+    "Watches",
     "WorkflowJobs",
+    "job_outcome",
     "latest_attempts",
+    "pipeline_outcome",
     "pipeline_status",
+    "workflow_outcome",
 ]

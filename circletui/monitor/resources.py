@@ -143,6 +143,26 @@ class PipelineList(Resource):
         return Cadence.SLOW
 
 
+#: pipeline states while its config is being compiled (its workflows are not there yet)
+SETTING_UP = frozenset({"setup-pending", "setup", "pending"})
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineInfo(Resource):
+    """One pipeline (``GET /pipeline/{id}``): its state says whether its config compiled
+    (``created``) or not (``errored``, with the errors), which its workflow list cannot say."""
+
+    pipeline_id: str
+    label = "pipeline"
+
+    async def fetch(self, client: CircleCIClient) -> Pipeline:
+        return await client.get_pipeline(self.pipeline_id)
+
+    def cadence(self, value: Pipeline) -> Cadence:
+        # Once set up, a pipeline's state never changes again.
+        return Cadence.FAST if value.state in SETTING_UP else Cadence.DONE
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineWorkflows(Resource):
     pipeline_id: str

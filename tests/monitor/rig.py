@@ -168,3 +168,15 @@ async def rig() -> AsyncIterator[Rig]:
     )
     yield Rig(sim, sim_clock, clock, transport, client, monitor)
     await client.aclose()
+
+
+async def tick_until(rig: Rig, done, *, seconds: float = INTERVAL, limit: float = 3600.0) -> float:
+    """Tick ``rig`` until ``done()`` is true; returns the simulated seconds it took. Fails
+    (instead of looping for ever) after ``limit`` simulated seconds."""
+    waited = 0.0
+    while not done():
+        if waited >= limit:
+            raise AssertionError(f"not done after {limit:.0f} simulated seconds")
+        await rig.tick(seconds)
+        waited += seconds
+    return waited
