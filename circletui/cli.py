@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import replace
 
 from circletui import __version__
 from circletui.config import ConfigError, NoTokenError, config_file_path, resolve_settings
@@ -148,10 +149,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
-    # The scope, theme and view the user last chose, unless the command line says otherwise.
+    # The scope, theme and view the user last chose, unless the command line (or the git
+    # checkout the command runs in) says otherwise; --all brings back the last org only.
     state = StateFile(state_file_path(), settings.host)
-    scope_given = any(getattr(args, name, None) for name in ("org", "project", "branch", "mine"))
-    settings = restore(settings, state.load(), scope_given=scope_given)
+    remembered = state.load()
+    if getattr(args, "all", None):
+        remembered = replace(remembered, projects=(), branch=None, mine=False)
+    scope_given = settings.checkout is not None or any(
+        getattr(args, name, None) for name in ("org", "project", "branch", "mine"))
+    settings = restore(settings, remembered, scope_given=scope_given)
 
     from circletui.ui.app import run_app
 

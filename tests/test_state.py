@@ -66,3 +66,25 @@ def test_the_command_restores_the_last_scope_unless_flags_say_otherwise(monkeypa
         "gh/acme", "release", "nord")
     assert main(["--org", "gh/zeta"]) == 7
     assert (fake_app[-1].org, fake_app[-1].branch) == ("gh/zeta", None)
+
+
+def test_inside_a_checkout_its_project_wins_and_all_brings_back_the_org(monkeypatch, fake_app,
+                                                                        tmp_path):
+    import subprocess
+
+    for name, value in TOKEN_ENV.items():
+        monkeypatch.setenv(name, value)
+    StateFile(state_file_path(), "https://circleci.com").save(
+        Remembered(org="gh/acme", projects=("gh/acme/web",), branch="release"))
+    monkeypatch.delenv("GIT_DIR", raising=False)  # conftest hides circletui's own checkout
+    repo = tmp_path / "api"
+    repo.mkdir()
+    for command in (["git", "init", "-q", "-b", "feature/x"],
+                    ["git", "remote", "add", "origin", "git@github.com:acme/api.git"]):
+        subprocess.run(command, cwd=repo, check=True)
+    monkeypatch.chdir(repo)
+    assert main([]) == 7
+    assert (fake_app[-1].projects, fake_app[-1].branch) == (("gh/acme/api",), "feature/x")
+    assert main(["--all"]) == 7
+    assert (fake_app[-1].org, fake_app[-1].projects, fake_app[-1].branch) == (
+        "gh/acme", (), None)
