@@ -44,6 +44,8 @@ from circletui.monitor import (
     PipelineRow,
     PipelineScope,
 )
+from circletui.monitor.watch import Watches, WatchEvent
+from circletui.notify import desktop_sequence
 from circletui.state import Remembered, StateFile
 from circletui.ui.commands import ScreenCommands
 from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenJob, OpenWorkflow
@@ -57,6 +59,7 @@ from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.org_picker import OrgPickerScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
+from circletui.ui.terminal import TerminalSequences
 
 #: How hard one poll tries: a quick second attempt for a blip, then the error goes to the
 #: monitor, which backs off (or waits as Retry-After says) and tells the status line, instead
@@ -110,6 +113,10 @@ class CircleTUI(App[int]):
             wall_clock=self.now,
         )
         self.actions = Actions(self.monitor, clock=monotonic)
+        #: what the user (or circletui itself, after a trigger or a rerun) asked to hear about
+        self.watches = Watches(self.monitor, self._announce, on_change=self._watches_changed)
+        #: where desktop notifications and the bell go (tests replace it)
+        self.terminal = TerminalSequences(self)
         #: Insights, flaky tests and configs: fetched when a screen asks, kept for an hour
         self.insights = Insights(client, clock=monotonic, wall_clock=self.now)
         self.scope: PipelineScope | None = None
@@ -141,8 +148,10 @@ class CircleTUI(App[int]):
         self.push_screen(PipelinesScreen())
         self.set_interval(1.0, self._sweep_actions, name="sweep-actions")
         self.resolve_scope()
+        self.watch_my_pipelines()
 
     async def on_unmount(self) -> None:
+        self.watches.close()
         if self.feed:
             self.feed.close()
         await self.client.aclose()
@@ -240,6 +249,7 @@ class CircleTUI(App[int]):
             self.feed.set_background(not isinstance(screen, PipelinesScreen))
 
     def _on_rows(self, rows: list[PipelineRow]) -> None:
+        self.watches.update_rows(rows)
         self.rows_signal.publish(rows)
         if self.approval_feed is not None:
             self.approval_feed.update(rows)
@@ -285,10 +295,58 @@ class CircleTUI(App[int]):
         self.push_screen(ConfigScreen(message.pipeline_id, job_name=message.job_name,
                                       label=message.label))
 
-    def pipeline_triggered(self, created: Any) -> None:
-        """A pipeline circletui triggered: selected in the list as soon as it is listed."""
+    # -- watches: told once when something finishes, fails or waits for approval -------------
+
+    @work(group="watches", exclusive=True, exit_on_error=False, name="watch my pipelines")
+    async def watch_my_pipelines(self) -> None:
+        """Inside a git checkout: the user's own pipelines on its branch are watched."""
+        checkout = self.settings.checkout
+        if checkout is None or not checkout.branch or self.settings.demo:
+            return
+        try:
+            me = await self.client.get_me()
+        except CircleCIError:
+            return  # a convenience: the lists work without it
+        if me.login:
+            self.watches.watch_mine(me.login, checkout.branch)
+
+    def toggle_watch(self, item: Pipeline | Workflow | tuple[Job, Workflow]) -> None:
+        """``w``: watch ``item`` (or stop)."""
+        watched = self.watches.toggle(item)
+        what = item[0].name if isinstance(item, tuple) else (
+            item.name if isinstance(item, Workflow) else f"#{item.number}")
+        self.notify(f"Watching {what}: you will be told when it ends or waits for approval"
+                    if watched else f"No longer watching {what}", markup=False, timeout=4)
+
+    def rerun_sent(self, workflow: Workflow, new_workflow_id: Any) -> None:
+        if isinstance(new_workflow_id, str):
+            self.watches.watch_rerun(workflow.pipeline_id, new_workflow_id, workflow.name)
+
+    def _announce(self, event: WatchEvent) -> None:
+        channels = self.settings.notify
+        if channels.toast:
+            severity = {"success": "information", "on_hold": "warning"}.get(event.outcome,
+                                                                             "error")
+            self.notify(event.body, title=event.title, severity=severity,  # type: ignore[arg-type]
+                        timeout=15, markup=False)
+        if channels.bell:
+            self.bell()
+        if channels.desktop:
+            self.terminal.write(desktop_sequence(event.title, event.body,
+                                                 form=channels.desktop_form))
+
+    def _watches_changed(self) -> None:
+        watched = self.watches.watched_ids
+        for screen in self.screen_stack:
+            if isinstance(screen, BaseScreen):
+                screen.watched = watched
+
+    def pipeline_triggered(self, created: Any, project_slug: str = "") -> None:
+        """A pipeline circletui triggered: selected in the list as soon as it is listed,
+        and watched."""
         if not isinstance(created, PipelineCreation):
             return
+        self.watches.watch_triggered(created, project_slug)
         for screen in self.screen_stack:
             if isinstance(screen, PipelinesScreen):
                 screen.select_pipeline(created.id)

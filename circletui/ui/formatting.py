@@ -17,3 +17,7 @@ def project_name(slug: str) -> str:
     -> ``api``); ``circleci/<org-id>/<project-id>`` slugs have no name in them, so their tail."""
     parts = slug.split("/")
     return parts[-1] if len(parts) >= 3 and not slug.startswith("circleci/") else slug[-12:]
+
+
+#: shown beside a watched pipeline, workflow or job (``w``)
+WATCH_MARK = "◎"

@@ -69,6 +69,8 @@ async def test_trigger_from_the_selection_with_a_typed_parameter():
         assert isinstance(app.screen, PipelinesScreen)
         assert app.screen.selected_pipeline().id == new[0].id
         assert any(f"Pipeline #{new[0].number} created" in n for n in app.notes)
+        assert app.watches.is_watched(new[0].id), "what circletui triggered is watched"
+        assert app.watches.reason(new[0].id) == "triggered"
 
 
 async def test_a_bad_value_is_explained_and_nothing_is_sent():

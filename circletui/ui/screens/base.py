@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -70,6 +71,9 @@ class BaseScreen(Screen):
         Binding("o", "open_url", "Open in browser", id="open", show=False),
         Binding("y", "copy_url", "Copy web URL", id="copy-url", show=False),
     ]
+
+    #: ids of the watched pipelines, workflows and jobs (set by the app; screens mark them)
+    watched: reactive[frozenset[str]] = reactive(frozenset, init=False)
 
     #: binding ids in the order the footer (and ``?``) lists them: at 80 columns the footer
     #: shows about six keys, so the ones that matter on the screen come first, whichever
@@ -316,14 +320,20 @@ class BaseScreen(Screen):
             return Mutation(f"Cancel workflow {name} of {where}?", "Cancel workflow", "Cancel",
                             lambda: actions.cancel_workflow(workflow),
                             f"Canceled workflow {name}")
+        app = self.tui
+
+        def watch_rerun(new_workflow_id: Any) -> None:
+            # What circletui reran is watched: the user hears when it ends.
+            app.rerun_sent(workflow, new_workflow_id)
+
         if action == "rerun_failed":
             return Mutation(f"Rerun workflow {name} of {where} from failed?", "Rerun from failed",
                             "Rerun", lambda: actions.rerun_workflow(workflow, from_failed=True),
-                            f"Rerunning {name} from failed")
+                            f"Rerunning {name} from failed", then=watch_rerun)
         if action == "rerun_all":
             return Mutation(f"Rerun all jobs of workflow {name} of {where}?", "Rerun all",
                             "Rerun", lambda: actions.rerun_workflow(workflow, from_failed=False),
-                            f"Rerunning all of {name}")
+                            f"Rerunning all of {name}", then=watch_rerun)
         if action == "rerun_marked":
             marked = self.marked_jobs()
             if not marked:
@@ -337,14 +347,14 @@ class BaseScreen(Screen):
             return Mutation(f"Rerun {count} of workflow {name} of {where}: {names}?",
                             f"Rerun {count}", "Rerun",
                             lambda: actions.rerun_jobs(workflow, marked, sparse_tree=sparse),
-                            f"Rerunning {count} of {name}")
+                            f"Rerunning {count} of {name}", then=watch_rerun)
         if job is None:
             return None
         if action == "rerun_ssh":
             pipeline = self.selected_pipeline()
-            app = self.tui
 
             def open_new_job(new_workflow_id: Any) -> None:
+                watch_rerun(new_workflow_id)
                 if pipeline is not None and isinstance(new_workflow_id, str):
                     app.follow_rerun(pipeline, new_workflow_id, job.name)
 
@@ -397,7 +407,7 @@ class BaseScreen(Screen):
             lambda: actions.trigger(request.project_slug, branch=request.branch,
                                     tag=request.tag, parameters=request.parameters or None),
             f"Triggered {request.project_slug} on {ref}",
-            then=app.pipeline_triggered,
+            then=lambda created: app.pipeline_triggered(created, request.project_slug),
         ))
 
     def _hand_over(self, mutation: Mutation) -> None:

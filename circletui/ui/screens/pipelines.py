@@ -21,7 +21,7 @@ from circletui.api.models import Pipeline, Workflow
 from circletui.monitor import PipelineRow
 from circletui.status import needs_attention
 from circletui.timefmt import elapsed, format_age, format_duration
-from circletui.ui.formatting import project_name, ref_of
+from circletui.ui.formatting import WATCH_MARK, project_name, ref_of
 from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenWorkflow
 from circletui.ui.palette import status_text
 from circletui.ui.pipeline_columns import pipeline_columns
@@ -86,6 +86,7 @@ class PipelinesScreen(BaseScreen):
         Binding("c", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("w", "watch", "Watch", id="watch"),
         Binding("t", "trigger", "Trigger", id="trigger"),
         # Kept out of the narrow footer; listed by ? and the palette.
         Binding("H", "health", "Project health", id="health", show=False),
@@ -94,7 +95,7 @@ class PipelinesScreen(BaseScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
     ]
     KEY_ORDER = ("rerun-failed", "cancel", "filter", "toggle-failed", "approvals", "help",
-                 "rerun-all", "toggle-mine", "trigger")
+                 "watch", "rerun-all", "toggle-mine", "trigger")
 
     attention_only: reactive[bool] = reactive(False)
     filter_text: reactive[str] = reactive("")
@@ -193,14 +194,20 @@ class PipelinesScreen(BaseScreen):
         status = wf.status if wf else line.pipeline_status
         dim = "" if line.first else "dim"
         host = self.tui.settings.host
+
+        def mark(item_id: str) -> str:
+            return f"{WATCH_MARK} " if item_id in self.watched else ""
+
         # The pipeline and workflow cells are hyperlinks (OSC 8) to their pages.
         return {
             "status": status_text(status, self.app),
-            "pipeline": linked(safe(truncate(f"{project_name(p.project_slug)} #{p.number}",
-                                             w.get("pipeline", 12)), dim),
+            "pipeline": linked(safe(truncate(
+                f"{mark(p.id)}{project_name(p.project_slug)} #{p.number}",
+                w.get("pipeline", 12)), dim),
                                pipeline_web_url(host, p.project_slug, p.number)),
             "branch": safe(truncate(clean(ref_of(p)), w.get("branch", 12)), dim),
-            "workflow": linked(safe(truncate(clean(wf.name) if wf else "—", w.get("workflow", 10))),
+            "workflow": linked(safe(truncate(f"{mark(wf.id)}{clean(wf.name)}" if wf else "—",
+                                             w.get("workflow", 10))),
                                workflow_web_url(host, p.project_slug, p.number, wf.id)
                                if wf else None),
             "subject": safe(truncate(clean(p.subject) if line.first else "", w["subject"])),
@@ -358,6 +365,16 @@ class PipelinesScreen(BaseScreen):
         self.attention_only = not self.attention_only
         self.notify("Showing failed and on-hold only" if self.attention_only
                     else "Showing all pipelines")
+
+    def action_watch(self) -> None:
+        pipeline = self.selected_pipeline()
+        if pipeline is not None:
+            self.tui.toggle_watch(pipeline)
+
+    def watch_watched(self) -> None:
+        # The marks are in the cells: the rows are drawn again.
+        self._cell_cache.clear()
+        self._render_lines()
 
     def action_toggle_mine(self) -> None:
         scope = self.tui.scope

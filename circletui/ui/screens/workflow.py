@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 from circletui.api.models import Job, Pipeline, Workflow
 from circletui.monitor import PipelineWorkflows, Resource, WorkflowJobs
 from circletui.timefmt import elapsed, format_duration
-from circletui.ui.formatting import ref_of
+from circletui.ui.formatting import WATCH_MARK, ref_of
 from circletui.ui.messages import OpenConfig, OpenJob
 from circletui.ui.palette import status_text
 from circletui.ui.screens.base import BaseScreen
@@ -53,6 +53,7 @@ class WorkflowScreen(BaseScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("v", "toggle_view", "List/graph", id="toggle-view"),
+        Binding("w", "watch", "Watch", id="watch"),
         Binding("c", "cancel", "Cancel workflow", id="cancel"),
         Binding("x", "cancel_job", "Cancel job", id="cancel-job"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
@@ -64,7 +65,8 @@ class WorkflowScreen(BaseScreen):
         Binding("t", "trigger", "Trigger", id="trigger", show=False),
         Binding("C", "config", "Config", id="config", show=False),
     ]
-    KEY_ORDER = ("back", "graph-open", "rerun-failed", "approve", "cancel", "help", "toggle-view",
+    KEY_ORDER = ("back", "graph-open", "rerun-failed", "approve", "cancel", "help", "watch",
+                 "toggle-view",
                  "cancel-job", "rerun-all", "rerun-marked")
 
     list_view: reactive[bool] = reactive(False)
@@ -128,6 +130,8 @@ class WorkflowScreen(BaseScreen):
         text = Text()
         text.append_text(status_text(wf.status, self.app))
         text.append("  ")
+        if wf.id in self.watched:
+            text.append(f"{WATCH_MARK} ", style="bold")
         text.append(clean(wf.name), style="bold")
         text.append(f"  {format_duration(seconds)}" if seconds is not None else "")
         text.append("  ")
@@ -224,6 +228,12 @@ class WorkflowScreen(BaseScreen):
         p = self.pipeline
         self.post_message(OpenConfig(p.id, job.name if job and not job.is_approval else None,
                                      label=f"{p.project_slug} #{p.number}"))
+
+    def action_watch(self) -> None:
+        self.tui.toggle_watch(self.workflow)
+
+    def watch_watched(self) -> None:
+        self._show_summary()
 
     def action_toggle_view(self) -> None:
         self.list_view = not self.list_view
