@@ -109,3 +109,20 @@ async def test_a_rerun_circletui_sent_is_watched_without_asking():
         await settle(pilot)
         [rerun] = [wf.id for wf in sim.world.workflows if wf.id not in before]
         assert app.watches.is_watched(rerun) and app.watches.reason(rerun) == "rerun"
+
+
+async def test_inside_a_checkout_my_running_pipelines_on_its_branch_are_watched():
+    from circletui.gitremote import GitCheckout
+
+    sim = make_simulator()
+    clock = StepClock()
+    me = sim.world.me.login
+    running = next(p for p in sim.world.pipelines
+                   if p.actor.login == me and p.vcs and p.vcs.branch
+                   and any(wf.status == "running" for wf in p.workflows))
+    app = make_app(sim, clock=clock, org="gh/acme",
+                   checkout=GitCheckout("git@github.com:acme/x.git", running.vcs.branch, None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pass_time(pilot, clock, 1, sim=sim)
+        assert app.watches.is_watched(running.id)
+        assert app.watches.reason(running.id) == "mine"
