@@ -139,3 +139,18 @@ def test_trigger_dialog(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_pipelines_with_watched_items(snap_compare, size):
+    """A watched pipeline (w in the list) and a watched workflow (w on its screen), marked."""
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("j", "w")
+        await _open(pilot, status="failed")
+        await pilot.press("w", "escape")
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the "Watching…" toasts time out on the real clock
+        await settle(pilot)
+
+    assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=run_before)
