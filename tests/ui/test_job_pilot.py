@@ -13,13 +13,14 @@ import threading
 from rich.console import Console
 from textual.widgets import DataTable, TabbedContent
 
-from circletui.logtext import parse_output
+from circletui.logtext import LogBuffer, parse_output
 from circletui.simulator import jobdata
+from circletui.ui.screens.case_result import CaseResultScreen
 from circletui.ui.screens.job import JobScreen
-from circletui.ui.screens.test_result import TestResultScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
 from circletui.ui.widgets.log_view import LogView
+from circletui.ui.widgets.steps_pane import StepsPane
 
 from .harness import make_app, make_simulator, open_job, select_workflow, settle, sim_job
 
@@ -36,8 +37,12 @@ def rendered(static) -> str:
     return console.export_text()
 
 
+def steps(screen: JobScreen) -> StepsPane:
+    return screen.query_one(StepsPane)
+
+
 def step_names(screen: JobScreen) -> list[str]:
-    return [step.name for step in screen.build.steps]
+    return [step.name for step in steps(screen).build.steps]
 
 
 async def test_a_failed_job_opens_on_its_failing_step_at_the_error():
@@ -60,12 +65,12 @@ async def test_a_failed_job_opens_on_its_failing_step_at_the_error():
         assert isinstance(screen, JobScreen)
         assert screen.query_one(TabbedContent).active == "steps-pane"
         # The failing step on the run that failed, selected with no key pressed.
-        failing = screen.build.first_failure()
+        failing = steps(screen).build.first_failure()
         assert failing is not None
         step, action = failing
-        assert screen.run_index == job.failing_index == action.index
-        assert screen.selected_step() == step and step.name == job.spec.command
-        assert screen.query_one("#steps", DataTable).cursor_row == screen.step_position
+        assert steps(screen).run_index == job.failing_index == action.index
+        assert steps(screen).selected_step() == step and step.name == job.spec.command
+        assert screen.query_one("#steps", DataTable).cursor_row == steps(screen).step_position
         log = screen.query_one(LogView)
         assert log.has_focus
         assert log.scroll_y == log.max_scroll_y and log.follow
@@ -93,13 +98,13 @@ async def test_parallel_runs_switch_with_brackets():
         job = sim_job(sim, status="failed", name="unit-tests", parallel=True)
         screen = await open_job(pilot, job)
         failing_index = job.failing_index
-        assert screen.run_index == failing_index
+        assert steps(screen).run_index == failing_index
         await pilot.press("right_square_bracket")
         await settle(pilot)
         other = (failing_index + 1) % job.parallelism
-        assert screen.run_index == other
-        assert screen.output.index == other
-        assert screen.selected_action().status == "success"
+        assert steps(screen).run_index == other
+        assert steps(screen).output.index == other
+        assert steps(screen).selected_action().status == "success"
         # The run that failed is pointed at from the others.
         table = screen.query_one("#steps", DataTable)
         command_row = step_names(screen).index(job.spec.command)
@@ -107,8 +112,8 @@ async def test_parallel_runs_switch_with_brackets():
         assert f"failed on run {failing_index}" in cell.plain
         await pilot.press("left_square_bracket")
         await settle(pilot)
-        assert screen.run_index == failing_index
-        assert screen.selected_action().status == "failed"
+        assert steps(screen).run_index == failing_index
+        assert steps(screen).selected_action().status == "failed"
 
 
 async def test_picking_another_step_opens_its_output_and_stops_following_the_job():
@@ -120,11 +125,11 @@ async def test_picking_another_step_opens_its_output_and_stops_following_the_job
         screen = await open_job(pilot, job)
         checkout = step_names(screen).index("Checkout code")
         screen.query_one("#steps", DataTable).focus()
-        for _ in range(screen.step_position - checkout):
+        for _ in range(steps(screen).step_position - checkout):
             await pilot.press("up")
         await settle(pilot)
-        assert screen.selected_step().name == "Checkout code"
-        assert screen.output.step == 101
+        assert steps(screen).selected_step().name == "Checkout code"
+        assert steps(screen).output.step == 101
         assert any("HEAD is now at" in row for row in visible_rows(screen.query_one(LogView)))
         await pilot.press("enter")
         assert screen.query_one(LogView).has_focus
@@ -210,7 +215,7 @@ async def test_follow_mode_shows_new_output_and_sticks_to_the_bottom(monkeypatch
         parses.append(len(chunks))
         return parse_output(chunks, finish=finish)
 
-    monkeypatch.setattr("circletui.ui.screens.job.parse_output", counting_parse)
+    monkeypatch.setattr("circletui.ui.widgets.steps_pane.parse_output", counting_parse)
     sim = make_simulator()
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -218,8 +223,8 @@ async def test_follow_mode_shows_new_output_and_sticks_to_the_bottom(monkeypatch
         job = sim_job(sim, status="running", name="integration-tests", slug="gh/acme/web")
         screen = await open_job(pilot, job)
         log = screen.query_one(LogView)
-        action = screen.selected_action()
-        assert action.is_running and screen.selected_step().name == job.spec.command
+        action = steps(screen).selected_action()
+        assert action.is_running and steps(screen).selected_step().name == job.spec.command
         assert log.follow and log.scroll_y == log.max_scroll_y
         before = log.line_count
         sim.clock.advance(10)
@@ -243,7 +248,7 @@ async def test_follow_mode_shows_new_output_and_sticks_to_the_bottom(monkeypatch
         await settle(pilot)
         assert log.line_count > grown
         assert log.scroll_y == top and not log.follow
-        assert screen.selected_step().name == job.spec.command
+        assert steps(screen).selected_step().name == job.spec.command
         # Parsed whole once, on opening; what came later was appended (in slices: it was big).
         assert len(parses) == 1
         assert screen.query_one(LogView).buffer is log.buffer
@@ -256,7 +261,15 @@ async def test_big_output_is_parsed_off_the_event_loop(monkeypatch):
         threads.append(threading.current_thread() is threading.main_thread())
         return parse_output(chunks, finish=finish)
 
-    monkeypatch.setattr("circletui.ui.screens.job.parse_output", recording_parse)
+    monkeypatch.setattr("circletui.ui.widgets.steps_pane.parse_output", recording_parse)
+    drawn: list[tuple[LogBuffer, int]] = []
+    line_text = LogBuffer.line_text
+
+    def recording_line_text(buffer, index, **kwargs):
+        drawn.append((buffer, index))
+        return line_text(buffer, index, **kwargs)
+
+    monkeypatch.setattr(LogBuffer, "line_text", recording_line_text)
     sim = make_simulator()
     app = make_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -265,12 +278,13 @@ async def test_big_output_is_parsed_off_the_event_loop(monkeypatch):
         screen = await open_job(pilot, job)
         log = screen.query_one(LogView)
         assert threads == [False], "parsed once, in a thread"
-        assert screen.selected_step().name == job.spec.command, "the longest step"
+        assert steps(screen).selected_step().name == job.spec.command, "the longest step"
         assert log.line_count > 24_000
         assert log.scroll_y == log.max_scroll_y
         assert any("passed" in row for row in visible_rows(log))
-        # Only what was drawn became Text/Strip objects.
-        assert len(log._strips) <= log.scrollable_content_region.height + 2
+        # Only what was drawn became Text objects.
+        lines = {index for buffer, index in drawn if buffer is log.buffer}
+        assert 0 < len(lines) <= log.scrollable_content_region.height + 2
 
 
 async def test_a_100k_line_step_opens(monkeypatch):
@@ -313,7 +327,7 @@ async def test_tests_tab_lists_failures_first_and_shows_a_whole_message():
         assert tabs.active == "tests-pane"
         table = screen.query_one("#tests", DataTable)
         assert table.has_focus and table.row_count == len(results)
-        assert [t.name for t in screen.ordered_tests[: len(failures)]] == [
+        assert [t.name for t in screen.query_one("#tests-pane").ordered[: len(failures)]] == [
             r.case.name for r in failures]
         first = table.get_row_at(0)
         assert first[2].plain == failures[0].case.name
@@ -321,7 +335,7 @@ async def test_tests_tab_lists_failures_first_and_shows_a_whole_message():
         await pilot.press("enter")
         await settle(pilot)
         modal = app.screen
-        assert isinstance(modal, TestResultScreen)
+        assert isinstance(modal, CaseResultScreen)
         message = modal.query_one(LogView).buffer.plain_text()
         assert message == failures[0].message + "\n"
         await pilot.press("escape")
@@ -363,20 +377,22 @@ async def test_a_v1_outage_leaves_details_tests_and_artifacts_working():
         await settle(pilot)
         job = sim_job(sim, status="failed", name="unit-tests", parallel=True)
         screen = await open_job(pilot, job)
-        assert screen.build is None
+        assert steps(screen).build is None
         note = rendered(screen.query_one("#steps-note"))
         assert note.startswith("Steps unavailable") and "Retrying" in note
         assert screen.details is not None and screen.details.number == job.number
-        assert len(screen.tests) == len(jobdata.job_test_results(job))
-        assert len(screen.artifacts) == len(jobdata.artifacts(job))
+        assert len(screen.query_one("#tests-pane").items) == len(jobdata.job_test_results(job))
+        assert len(screen.query_one("#artifacts-pane").items) == len(jobdata.artifacts(job))
         await pilot.press("2")
         await settle(pilot)
-        assert screen.query_one("#tests", DataTable).row_count == len(screen.tests)
+        tests = screen.query_one("#tests-pane").items
+        assert screen.query_one("#tests", DataTable).row_count == len(tests)
         # Once v1.1 is back, the steps come (the poller retries on its own; refresh is faster).
         sim.faults.clear()
         app.monitor.refresh()
         await settle(pilot)
-        assert screen.build is not None and screen.selected_action().status == "failed"
+        assert steps(screen).build is not None
+        assert steps(screen).selected_action().status == "failed"
 
 
 async def test_a_circleci_slug_never_asks_v1_and_keeps_the_rest():
@@ -392,8 +408,8 @@ async def test_a_circleci_slug_never_asks_v1_and_keeps_the_rest():
         assert "v1.1" in note and job.project.slug in note
         assert not screen.query_one(LogView).display
         assert screen.details is not None
-        assert len(screen.tests) == len(jobdata.job_test_results(job)) > 0
-        assert len(screen.artifacts) == len(jobdata.artifacts(job)) > 0
+        assert len(screen.query_one("#tests-pane").items) == len(jobdata.job_test_results(job)) > 0
+        assert len(screen.query_one("#artifacts-pane").items) == len(jobdata.artifacts(job)) > 0
         await pilot.press("4")
         await settle(pilot)
         assert "Executor" in rendered(screen.query_one("#job-details"))

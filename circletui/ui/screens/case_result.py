@@ -1,4 +1,5 @@
-"""One test result in full: where it lives, how long it ran, and its whole failure message.
+"""One test case's result in full (Enter on the job screen's Tests tab): where it lives,
+how long it ran, and its whole failure message.
 
 Messages are often long (stack traces, diffs) and may hold ANSI colours, so the message is a
 ``LogBuffer`` in a ``LogView``: colours kept, other escapes dropped, never parsed as markup.
@@ -19,19 +20,11 @@ from circletui.logtext import LogBuffer
 from circletui.timefmt import PLACEHOLDER
 from circletui.ui.text import clean
 from circletui.ui.widgets.log_view import LogView
+from circletui.ui.widgets.tests_pane import run_time_text
 
 
-def run_time_text(seconds: float | None) -> str:
-    """``0.123s``, ``12.4s``; an en dash when unknown."""
-    if seconds is None:
-        return PLACEHOLDER
-    return f"{seconds:.3f}s" if seconds < 10 else f"{seconds:.1f}s"
-
-
-class TestResultScreen(ModalScreen[None]):
+class CaseResultScreen(ModalScreen[None]):
     """Escape (or Enter) closes it; the message scrolls like a log."""
-
-    __test__ = False  # not a pytest class
 
     BINDINGS = [Binding("escape,enter", "app.pop_screen", "Close", id="test-close")]
 
