@@ -1,26 +1,20 @@
-"""The job screen: why did it fail? Steps with their output, test results, artifacts, details.
-
-A one-line summary (``JobSummary``) over four tabs, each a widget of its own in
-``ui/widgets/``:
-
-* **Steps** (``StepsPane``, the default): the steps, the selected step's output, search, save.
-* **Tests** (``TestsPane``): failures first; Enter shows one result in full.
-* **Artifacts** (``ArtifactsPane``): path, node, URL; ``y``/``o`` copy or open the
-  highlighted artifact's URL.
-* **Details** (``JobDetailsView``): the v2 job details. CircleCI answers 404 to those for
-  approval jobs (and jobs that never got a number), so those show what the workflow's job
-  list knows instead.
+"""The job screen: why did it fail? A one-line summary (``JobSummary``) over four tabs, each
+a widget of its own in ``ui/widgets/``: Steps (``StepsPane``: the steps, the selected step's
+output, search, save), Tests (``TestsPane``: failures first, Enter shows one in full),
+Artifacts (``ArtifactsPane``: ``y``/``o`` copy or open the highlighted one's URL) and Details
+(``JobDetailsView``).
 
 This module only routes: it subscribes to what the tabs show (``resources``), hands each
-poll to the widget that shows it (``show``: one method per resource type, in ``_SHOW``) and
-acts on the panes' messages. Step output is only in API v1.1, which addresses projects by
-``gh/…`` or ``bb/…`` slugs; a GitHub App or GitLab project (a ``circleci/<org-id>/<project-id>``
-slug) cannot be read there (https://circleci.com/docs/api-developers-guide/, "GitHub App,
-GitLab and Bitbucket Data Center projects"), so its Steps tab says so and v1.1 is never asked;
-everything else works the same.
+poll to the widget that shows it (``routes``) and acts on the panes' messages. Step output is
+only in API v1.1, which addresses projects by ``gh/…`` or ``bb/…`` slugs: a GitHub App or
+GitLab project (slug ``circleci/<org-id>/<project-id>``) cannot be read there
+(https://circleci.com/docs/api-developers-guide/, "GitHub App, GitLab and Bitbucket Data
+Center projects"), so its Steps tab says so and v1.1 is never asked; the rest works the same.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +22,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, TabbedContent, TabPane, Tabs
 
 from circletui.api.errors import CircleCIError, NotFound
-from circletui.api.models import Artifact, Job, Pipeline, Workflow
+from circletui.api.models import Job, JobDetails, Pipeline, Workflow
 from circletui.monitor import JobInfo, PipelineWorkflows, WorkflowJobs
 from circletui.monitor.job_resources import (
     JobArtifacts,
@@ -43,7 +37,7 @@ from circletui.ui.screens.case_result import CaseResultScreen
 from circletui.ui.text import clean
 from circletui.ui.widgets.artifacts_pane import ArtifactsPane
 from circletui.ui.widgets.job_details import JobDetailsView, JobFacts, JobSummary
-from circletui.ui.widgets.list_pane import ListPane, Stage
+from circletui.ui.widgets.list_pane import ListPane
 from circletui.ui.widgets.steps_pane import StepsPane
 from circletui.ui.widgets.tests_pane import TestsPane
 from circletui.weburls import job_web_url
@@ -52,13 +46,9 @@ from circletui.weburls import job_web_url
 TABS = {"steps-pane": "#log", "tests-pane": "#tests", "artifacts-pane": "#artifacts",
         "details-pane": "#job-body"}
 
-LOADING_STEPS = "Loading steps…"
 
-NO_V1_NOTE = (
-    "Steps and their output are not available for this project: its slug ({slug}) is a "
-    "GitHub App or GitLab one, which CircleCI's v1.1 API (the only one with step output) "
-    "cannot address. Tests (2), artifacts (3) and details (4) are in the other tabs."
-)
+def _nothing(*args: object) -> None:
+    """A failure the status line already reports (the job list, the workflows)."""
 
 
 class JobScreen(BaseScreen):
@@ -72,8 +62,8 @@ class JobScreen(BaseScreen):
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
         Binding("slash", "search_log", "Search", id="log-search"),
         Binding("s", "save_log", "Save log", id="log-save"),
-        Binding("left_square_bracket", "previous_run", "Prev run", id="run-previous"),
-        Binding("right_square_bracket", "next_run", "Next run", id="run-next"),
+        Binding("left_square_bracket", "switch_run(-1)", "Prev run", id="run-previous"),
+        Binding("right_square_bracket", "switch_run(1)", "Next run", id="run-next"),
         Binding("1", "show_tab('steps-pane')", "Steps", show=False, id="tab-steps"),
         Binding("2", "show_tab('tests-pane')", "Tests", show=False, id="tab-tests"),
         Binding("3", "show_tab('artifacts-pane')", "Artifacts", show=False, id="tab-artifacts"),
@@ -82,16 +72,15 @@ class JobScreen(BaseScreen):
     KEY_ORDER = ("back", "rerun-failed", "cancel-job", "approve", "log-search", "help",
                  "log-follow", "log-next-match", "log-previous-match")
 
-    DYNAMIC_ACTIONS = (*BaseScreen.DYNAMIC_ACTIONS, "search_log", "save_log", "previous_run",
-                       "next_run")
+    DYNAMIC_ACTIONS = (*BaseScreen.DYNAMIC_ACTIONS, "search_log", "save_log", "switch_run")
 
     def __init__(self, pipeline: Pipeline, workflow: Workflow, job: Job) -> None:
         super().__init__()
         self.pipeline = pipeline
         self.workflow = workflow
         self.job = job
-        self.details = None  # the v2 job details, once read
-        self.details_note = ""
+        self.details: JobDetails | None = None  # the v2 job details, once read
+        self.details_note = ""  # why the details could not be read
 
     def compose(self) -> ComposeResult:
         now = self.tui.now
@@ -112,24 +101,13 @@ class JobScreen(BaseScreen):
 
     def on_mount(self) -> None:
         if self.job.is_approval:
-            self.details_note = "Approval jobs have no job details at CircleCI."
-            self.steps.note = "Approval jobs have no steps."
             self.query_one(TabbedContent).active = "details-pane"
-        elif self.job.job_number is None:
-            self.details_note = "This job has not started yet."
-            self.steps.note = "This job has not started yet."
-        else:
-            self.steps.note = self._steps_note()
         self._show_job()
-        if self.steps.note == LOADING_STEPS:
+        if self.steps.expects_output:
             self.steps.focus_log()
         else:
             # No log to read here: the tabs take the keys (left / right switch them).
             self.query_one(Tabs).focus()
-
-    def _steps_note(self) -> str:
-        slug = self.pipeline.project_slug
-        return LOADING_STEPS if supports_v1(slug) else NO_V1_NOTE.format(slug=slug)
 
     # -- what is shown, and subscribed -------------------------------------------------------
 
@@ -161,87 +139,62 @@ class JobScreen(BaseScreen):
         if self.is_current:
             self.resubscribe()
 
+    def routes(self) -> dict[type, tuple[Callable, Callable]]:
+        """Where each resource's polls go: (its answer, a failure to read it). Each is called
+        with the resource, then the answer, or whether it is gone (a 404) and why it failed."""
+        steps, tests, artifacts = self.steps, self.query_one(TestsPane), self.query_one(
+            ArtifactsPane)
+        return {
+            PipelineWorkflows: (self._show_workflows, _nothing),
+            WorkflowJobs: (self._show_jobs, _nothing),
+            JobInfo: (self._show_details, self._details_failed),
+            JobBuild: (steps.show_build, steps.build_failed),
+            StepOutput: (steps.show_output, steps.output_failed),
+            JobTests: (tests.show, tests.failed),
+            JobArtifacts: (artifacts.show, artifacts.failed),
+        }
+
     def show(self, resource, value) -> None:
-        self._SHOW[type(resource)](self, resource, value)
+        self.routes()[type(resource)][0](resource, value)
         self._update_subscriptions()
         self.selection_changed()
-
-    def _show_workflows(self, resource: PipelineWorkflows, workflows) -> None:
-        self.workflow = next((w for w in workflows if w.id == self.workflow.id), self.workflow)
-        self._show_job()
-
-    def _show_jobs(self, resource: WorkflowJobs, jobs) -> None:
-        job = next((j for j in jobs if j.id == self.job.id), None)
-        if job is not None:
-            number_appeared = self.job.job_number is None and job.job_number is not None
-            self.job = self.steps.job = job
-            if number_appeared and not job.is_approval:
-                self.details_note = ""
-                self.steps.note = self._steps_note()
-        self._show_job()
-        self.update_location()
-
-    def _show_details(self, resource: JobInfo, details) -> None:
-        self.details, self.details_note = details, ""
-        self._show_job()
-
-    def _show_build(self, resource: JobBuild, build) -> None:
-        self.steps.note = "" if build.steps else (
-            "No steps yet." if build.is_running else "This job has no steps.")
-        self.steps.build = build
-
-    def _show_output(self, resource: StepOutput, snapshot) -> None:
-        self.steps.show_output(resource, snapshot)
-
-    def _show_tests(self, resource: JobTests, tests) -> None:
-        pane = self.query_one(TestsPane)
-        pane.items, pane.note = tests, ""
-
-    def _show_artifacts(self, resource: JobArtifacts, artifacts) -> None:
-        pane = self.query_one(ArtifactsPane)
-        pane.items, pane.note = artifacts, ""
-
-    _SHOW = {PipelineWorkflows: _show_workflows, WorkflowJobs: _show_jobs,
-             JobInfo: _show_details, JobBuild: _show_build, StepOutput: _show_output,
-             JobTests: _show_tests, JobArtifacts: _show_artifacts}
 
     def show_error(self, resource, error: CircleCIError) -> None:
         # A failure with data on screen keeps the data: the status line says what is wrong,
         # and the poller only reports the next answer if it differs, so a note would stay.
         # Notes are for what has nothing to show yet.
-        gone, message = isinstance(error, NotFound), clean(error.message)
-        if isinstance(resource, JobInfo) and (gone or self.details is None):
+        self.routes()[type(resource)][1](resource, isinstance(error, NotFound),
+                                         clean(error.message))
+
+    def _show_workflows(self, resource: PipelineWorkflows, workflows: list[Workflow]) -> None:
+        self.workflow = next((w for w in workflows if w.id == self.workflow.id), self.workflow)
+        self._show_job()
+
+    def _show_jobs(self, resource: WorkflowJobs, jobs: list[Job]) -> None:
+        job = next((j for j in jobs if j.id == self.job.id), None)
+        if job is not None:
+            self.job = self.steps.job = job
+        self._show_job()
+        self.update_location()
+
+    def _show_details(self, resource: JobInfo, details: JobDetails) -> None:
+        self.details, self.details_note = details, ""
+        self._show_job()
+
+    def _details_failed(self, resource: JobInfo, gone: bool, message: str) -> None:
+        if gone or self.details is None:
             self.details_note = ("CircleCI has no details for this job (404)." if gone
                                  else f"Job details unavailable: {message}")
             self._show_job()
-        elif isinstance(resource, JobBuild) and self.steps.build is None:
-            self.steps.note = ("CircleCI has no steps for this job (404)." if gone
-                               else f"Steps unavailable: {message}. Retrying.")
-        elif isinstance(resource, StepOutput):
-            self.steps.output_failed(resource, gone, message)
-        elif isinstance(resource, JobTests) and (tests := self.query_one(TestsPane)).items is None:
-            tests.note = f"Tests unavailable: {message}"
-        elif isinstance(resource, JobArtifacts) and (
-                artifacts := self.query_one(ArtifactsPane)).items is None:
-            artifacts.note = f"Artifacts unavailable: {message}"
 
     def _show_job(self) -> None:
         """The job (or its workflow, or its details) changed: summary, details, tab notes."""
-        runs = self.steps.runs
-        facts = JobFacts(self.pipeline, self.workflow, self.job, self.details,
-                         self.details_note, self.job_url(), self.steps.run_index, len(runs))
+        facts = JobFacts(self.pipeline, self.workflow, self.job, self.details, self.details_note,
+                         self.job_url(), self.steps.run_index, len(self.steps.runs))
         self.query_one(JobSummary).facts = facts
         self.query_one(JobDetailsView).facts = facts
-        stage = self._stage()
         for pane in self.query(ListPane):
-            pane.stage = stage
-
-    def _stage(self) -> Stage:
-        if self.job.is_approval:
-            return "approval"
-        if self.job.job_number is None:
-            return "not-started"
-        return "finished" if is_finished(self.status) else "running"
+            pane.stage = facts.stage
 
     def tick(self) -> None:
         """Every second: running durations move on."""
@@ -278,14 +231,11 @@ class JobScreen(BaseScreen):
     def selected_job(self) -> Job | None:
         return self.job
 
-    def selected_artifact(self) -> Artifact | None:
-        if not self.is_mounted or self.query_one(TabbedContent).active != "artifacts-pane":
-            return None
-        return self.query_one(ArtifactsPane).selected
-
     def selected_url(self) -> str | None:
-        if (artifact := self.selected_artifact()) is not None:
-            return artifact.url or None
+        """The highlighted artifact's URL on the Artifacts tab, else the job's page."""
+        if self.is_mounted and self.query_one(TabbedContent).active == "artifacts-pane":
+            if (artifact := self.query_one(ArtifactsPane).selected) is not None:
+                return artifact.url or None
         return self.job_url()
 
     def job_url(self) -> str | None:
@@ -301,10 +251,9 @@ class JobScreen(BaseScreen):
         if action in ("search_log", "save_log"):
             if self.job.is_approval or not supports_v1(self.pipeline.project_slug):
                 return False  # never any output here: not even a greyed-out key
-            steps = self.steps
-            return True if (steps.has_lines if action == "save_log" else steps.has_output) \
-                else None
-        if action in ("previous_run", "next_run"):
+            ready = self.steps.has_lines if action == "save_log" else self.steps.has_output
+            return True if ready else None
+        if action == "switch_run":
             return len(self.steps.runs) > 1
         return super().check_action(action, parameters)
 
@@ -318,11 +267,8 @@ class JobScreen(BaseScreen):
     def action_save_log(self) -> None:
         self.steps.save()
 
-    def action_previous_run(self) -> None:
-        self.steps.switch_run(-1)
-
-    def action_next_run(self) -> None:
-        self.steps.switch_run(1)
+    def action_switch_run(self, delta: int) -> None:
+        self.steps.switch_run(delta)
 
     def action_show_tab(self, pane: str) -> None:
         if pane not in TABS:

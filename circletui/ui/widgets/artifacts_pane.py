@@ -24,6 +24,7 @@ def artifacts_label(artifacts: tuple[Artifact, ...] | None, final: bool = True) 
 
 
 class ArtifactsPane(ListPane):
+    TITLE = "Artifacts"
     WHAT = "artifacts"
     COLUMNS = (("node", "Node"), ("path", "Path"), ("url", "URL"))
 

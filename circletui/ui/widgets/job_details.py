@@ -20,11 +20,12 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from circletui.api.models import Job, JobDetails, Pipeline, Workflow
-from circletui.status import label
+from circletui.status import is_finished, label
 from circletui.timefmt import elapsed, format_duration
 from circletui.ui.formatting import ref_of
 from circletui.ui.palette import status_text
 from circletui.ui.text import clean
+from circletui.ui.widgets.list_pane import Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class JobFacts:
     workflow: Workflow
     job: Job
     details: JobDetails | None = None  # v2 job details (none for approval jobs)
-    note: str = ""  # why there are no details
+    note: str = ""  # why the details could not be read
     url: str | None = None  # the job's page in the web app
     run: int = 0  # the parallel run the Steps tab shows
     runs: int = 1  # how many parallel runs the job has
@@ -43,6 +44,24 @@ class JobFacts:
     @property
     def status(self) -> str:
         return self.details.status if self.details else self.job.status
+
+    @property
+    def details_note(self) -> str:
+        """Why there are no v2 details (CircleCI has none before a job starts, and answers
+        404 for approval jobs)."""
+        if self.note or self.details is not None:
+            return self.note
+        if self.job.is_approval:
+            return "Approval jobs have no job details at CircleCI."
+        return "This job has not started yet." if self.job.job_number is None else ""
+
+    @property
+    def stage(self) -> Stage:
+        if self.job.is_approval:
+            return "approval"
+        if self.job.job_number is None:
+            return "not-started"
+        return "finished" if is_finished(self.status) else "running"
 
     def seconds(self, now: datetime) -> float | None:
         """How long the job ran, or has been running so far."""
@@ -148,6 +167,6 @@ class JobDetailsView(VerticalScroll):
                 row("Approved by", job.approved_by)
         if facts.url:
             row("Web", facts.url)
-        if facts.note:
-            row("Note", Text(facts.note, style="italic"))
+        if note := facts.details_note:
+            row("Note", Text(note, style="italic"))
         return grid

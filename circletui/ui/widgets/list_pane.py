@@ -1,10 +1,11 @@
 """``ListPane``: a tab of the job screen that lists what a job stored (its test results, its
 artifacts) in a ``Table``, with a note above it when there is nothing to list, or not yet.
 
-The screen sets three attributes (attributes down): ``items`` (``None`` until CircleCI
-answered), ``note`` (why they could not be read) and ``stage`` (where the job is, which says
-what "nothing" means). The pane posts ``LabelChanged`` when its tab's label (with its count)
-changes; the screen owns the tabs and puts it there.
+The screen sets two attributes (attributes down): ``items`` (``None`` until CircleCI
+answered; ``show`` sets it and drops the note) and ``stage`` (where the job is, which says
+what "nothing" means); ``failed`` says why they could not be read, while there are none. The
+pane posts ``LabelChanged`` when its tab's label (with its count) changes; the screen owns
+the tabs and puts it there.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ Stage = Literal["approval", "not-started", "running", "finished"]
 class ListPane(TabPane):
     """A note and a table; subclasses say what the rows are."""
 
+    #: the tab's title ("Tests")
+    TITLE: ClassVar[str] = "Items"
     #: what is listed, in the notes ("test results", "artifacts")
     WHAT: ClassVar[str] = "items"
     #: the table's columns, (key, title)
@@ -73,13 +76,22 @@ class ListPane(TabPane):
     def watch_stage(self) -> None:
         self.fill()
 
+    def show(self, resource: object, items: tuple) -> None:
+        """A poll of ``resource`` answered: list ``items``."""
+        self.items, self.note = items, ""
+
+    def failed(self, resource: object, gone: bool, message: str) -> None:
+        """Reading the items failed: said only while there is nothing to list."""
+        if self.items is None:
+            self.note = f"{self.TITLE} unavailable: {message}"
+
     def rows(self) -> list[Row]:
         """The table's rows for ``items``."""
         return []
 
     def label(self) -> Text:
         """The tab's label: its title, with a count once there is one."""
-        return Text(self.WHAT)
+        return Text(self.TITLE)
 
     def fill(self) -> None:
         """Refill the table (keeping the cursor's row) and the note, and say the new label."""

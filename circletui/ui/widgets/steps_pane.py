@@ -7,12 +7,12 @@ Until the user picks a step, the pane picks it: the first failed step (switching
 parallel run that failed), else the running step, else the longest. A running step's output
 is appended as it comes; the view sticks to the bottom unless the user scrolled up.
 
-Attributes down, messages up: the screen sets ``build`` (each poll of the build), ``note``
-(what to say instead of steps) and ``job``, and hands each poll of the open step's output to
-``show_output``. ``output`` is the output the pane wants; when it (or the parallel run, or
-what the keys can do) changes the pane posts ``StepsPane.Changed``, and the screen subscribes
-to the new output and refreshes its footer. The screen's keys call ``open_search``,
-``save``, ``switch_run``.
+Attributes down, messages up: the screen sets ``job`` (as the workflow's job list says) and
+``build`` (each poll of the steps, through ``show_build``), and hands each poll of the open
+step's output to ``show_output``. ``output`` is the output the pane wants; when it (or the
+parallel run, or what the keys can do) changes the pane posts ``StepsPane.Changed``, and the
+screen subscribes to the new output and refreshes its footer. The screen's keys call
+``open_search`` (``/``), ``save`` (``s``) and ``switch_run`` (``[``/``]``).
 
 Big outputs are parsed off the event loop: the first read of a step goes to a thread worker
 that builds a ``LogBuffer`` and hands it to the view (which then holds it: no copy); what a
@@ -41,7 +41,13 @@ from textual.worker import Worker, WorkerState
 from circletui.api.models import Job
 from circletui.api.v1models import Action, Build, Step
 from circletui.logtext import LogBuffer, parse_output
-from circletui.monitor.job_resources import Chunk, OutputSnapshot, StepOutput, step_key
+from circletui.monitor.job_resources import (
+    Chunk,
+    OutputSnapshot,
+    StepOutput,
+    step_key,
+    supports_v1,
+)
 from circletui.private_files import private_dir
 from circletui.timefmt import PLACEHOLDER, format_duration
 from circletui.ui.palette import status_text
@@ -52,6 +58,14 @@ from circletui.ui.widgets.table import Table
 
 #: output bigger than this (characters) is parsed in a thread instead of on the event loop
 PARSE_IN_THREAD = 64 * 1024
+
+LOADING_STEPS = "Loading steps…"
+
+NO_V1_NOTE = (
+    "Steps and their output are not available for this project: its slug ({slug}) is a "
+    "GitHub App or GitLab one, which CircleCI's v1.1 API (the only one with step output) "
+    "cannot address. Tests (2), artifacts (3) and details (4) are in the other tabs."
+)
 
 
 def action_seconds(action: Action | None, now: datetime) -> float | None:
@@ -92,6 +106,8 @@ def save_folder() -> Path:
 class StepsPane(TabPane):
     """The steps table, the selected step's title line and output, and the search bar."""
 
+    job: reactive[Job | None] = reactive(None, init=False)
+    """The job, as the workflow's job list last said (its number appears when it starts)."""
     build: reactive[Build | None] = reactive(None, always_update=True, init=False)
     """The job's steps (v1.1), as last polled."""
     note: reactive[str] = reactive("", init=False)
@@ -112,7 +128,6 @@ class StepsPane(TabPane):
                  now: Callable[[], datetime], id: str | None = None) -> None:
         super().__init__(title, id=id)
         self.project_slug = project_slug
-        self.job = job  # set by the screen as the job changes (its number appears)
         self._now = now
         self.run_index = 0
         self.step_position: int | None = None
@@ -131,6 +146,8 @@ class StepsPane(TabPane):
         # ((query, lines), count): matches are counted when a search is submitted.
         self._match_count: tuple[tuple[str, int], int] | None = None
         self._announced: tuple | None = None
+        self.set_reactive(StepsPane.job, job)
+        self.set_reactive(StepsPane.note, self._waiting_note(job))
 
     def compose(self) -> ComposeResult:
         yield Static(id="steps-note")
@@ -189,14 +206,46 @@ class StepsPane(TabPane):
             self._announced = state
             self.post_message(self.Changed(self))
 
+    @property
+    def expects_output(self) -> bool:
+        """Whether steps are on their way (else the note says why there are none)."""
+        return self.build is not None or self.note == LOADING_STEPS
+
     # -- steps -------------------------------------------------------------------------------
+
+    def _waiting_note(self, job: Job) -> str:
+        """What the tab says until the steps come."""
+        if job.is_approval:
+            return "Approval jobs have no steps."
+        if job.job_number is None:
+            return "This job has not started yet."
+        if not supports_v1(self.project_slug):
+            return NO_V1_NOTE.format(slug=self.project_slug)
+        return LOADING_STEPS
+
+    def watch_job(self, old: Job | None, job: Job | None) -> None:
+        if job is not None and old is not None and old.job_number is None \
+                and job.job_number is not None and not job.is_approval:
+            self.note = self._waiting_note(job)
 
     def watch_note(self) -> None:
         self._render_steps()
 
+    def show_build(self, resource: object, build: Build) -> None:
+        """A poll of the job's steps (``resource``) answered."""
+        self.build = build
+
+    def build_failed(self, resource: object, gone: bool, message: str) -> None:
+        """Reading the steps failed (``gone``: a 404); said only while there are none."""
+        if self.build is None:
+            self.note = ("CircleCI has no steps for this job (404)." if gone
+                         else f"Steps unavailable: {message}. Retrying.")
+
     def watch_build(self, build: Build | None) -> None:
         if build is None:
             return
+        self.note = "" if build.steps else (
+            "No steps yet." if build.is_running else "This job has no steps.")
         indexes = build.parallel_indexes()
         if self.run_index not in indexes:
             self.run_index = indexes[0]
@@ -227,6 +276,10 @@ class StepsPane(TabPane):
         now = self._now()
         table.replace_rows((str(position), self._step_cells(step, now))
                            for position, step in enumerate(self.build.steps))
+        # One row per step, set here rather than left to ``height: auto``: an auto-height
+        # DataTable measures its rows when it is next idle, and on a busy machine the layout
+        # sometimes kept the height it had before the rows came (none), hiding the steps.
+        table.styles.height = len(self.build.steps)
         if self.step_position is not None and table.cursor_row != self.step_position:
             table.move_cursor(row=self.step_position)
 
@@ -285,8 +338,9 @@ class StepsPane(TabPane):
         """Point the log at the selected step on the selected run (a no-op if it already is)."""
         step, action = self.selected_step(), self.selected_action()
         resource = None
-        if step is not None and action is not None and self.job.job_number is not None:
-            resource = StepOutput(self.project_slug, self.job.job_number,
+        number = self.job.job_number if self.job is not None else None
+        if step is not None and action is not None and number is not None:
+            resource = StepOutput(self.project_slug, number,
                                   step_key(step, self.step_position or 0), action.index)
         if resource != self.output:
             self.output = resource
@@ -488,7 +542,7 @@ class StepsPane(TabPane):
     def save(self) -> None:
         """Write the output as plain text (see ``save_folder``) and say where."""
         step, action = self.selected_step(), self.selected_action()
-        if step is None or not self._fed:
+        if step is None or not self._fed or self.job is None:
             self.notify("No output to save.", severity="warning")
             return
         parallel = self.build is not None and self.build.parallel > 1

@@ -47,6 +47,7 @@ def tests_label(tests: tuple[TestResult, ...] | None, final: bool = True) -> Tex
 class TestsPane(ListPane):
     """Status, time, name, class, file and the first line of the message of each test."""
 
+    TITLE = "Tests"
     WHAT = "test results"
     COLUMNS = (("status", ""), ("time", "Time"), ("name", "Test"), ("classname", "Class"),
                ("file", "File"), ("message", "Message"))
