@@ -125,3 +125,37 @@ def test_test_modules_share_helpers_through_helper_modules():
             if name.rsplit(".", 1)[-1].startswith("test_"):
                 offenders.append(f"{path.relative_to(TESTS)} imports {name}")
     assert offenders == []
+
+
+#: the longest a screen module may grow: base.py holds what every screen shares (the location
+#: bar, subscriptions, the confirmed actions) and is the longest
+SCREEN_LINES = 450
+#: the job screen only routes; its tabs are widgets of their own in ui/widgets/
+JOB_SCREEN_LINES = 290
+JOB_SCREEN_METHODS = 32
+
+
+def test_screens_stay_small_and_the_job_screen_only_routes():
+    screens = PACKAGE / "ui" / "screens"
+    lengths = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+               for p in screens.glob("*.py")}
+    assert {name: n for name, n in lengths.items() if n > SCREEN_LINES} == {}
+    assert lengths["job.py"] <= JOB_SCREEN_LINES
+    tree = ast.parse((screens / "job.py").read_text(encoding="utf-8"))
+    (job_screen,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    methods = [n for n in job_screen.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    assert len(methods) <= JOB_SCREEN_METHODS
+    # Its tabs' work (workers, tables, search) lives in the panes: the screen starts no worker
+    # and builds no table.
+    calls = {getattr(n.func, "attr", getattr(n.func, "id", None)) for n in ast.walk(job_screen)
+             if isinstance(n, ast.Call)}
+    assert not calls & {"work", "run_worker", "Table", "LogView", "SearchBar"}
+
+
+def test_no_product_module_or_class_is_named_like_a_test():
+    """pytest collects ``test_*.py`` files and ``Test*`` classes; a product module named so
+    needs ``__test__ = False`` hacks and a test importing it looks like it imports a test."""
+    modules = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("test_*.py")]
+    hacks = [p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "ui").rglob("*.py")
+             if "__test__" in p.read_text(encoding="utf-8")]
+    assert modules == [] and hacks == []

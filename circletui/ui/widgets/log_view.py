@@ -266,10 +266,9 @@ class LogView(ScrollView, can_focus=True):
             self.virtual_size = Size(self.scrollable_content_region.width, self._row_starts[-1])
         else:
             self.virtual_size = Size(gutter + self._buffer.max_width, len(self._buffer))
-        # Scrollbars follow the new size now rather than at the next layout, so max_scroll_y
-        # (where follow mode scrolls to) already counts a horizontal scrollbar a wide line
-        # brings. (The watcher below covers a change the layout makes later anyway.)
-        self._refresh_scrollbars()
+        # The scrollbars follow the new size at the next layout (virtual_size is a layout
+        # reactive); a horizontal scrollbar a wide line brings then moves the bottom by a row,
+        # and watch_show_horizontal_scrollbar scrolls there again while following.
 
     def _line_at_row(self, row: int, wrapped: bool | None = None) -> tuple[int, int]:
         """``(line, row within the line)`` of visual row ``row`` (in wrap mode if ``wrapped``)."""
