@@ -266,9 +266,37 @@ class LogView(ScrollView, can_focus=True):
             self.virtual_size = Size(self.scrollable_content_region.width, self._row_starts[-1])
         else:
             self.virtual_size = Size(gutter + self._buffer.max_width, len(self._buffer))
-        # The scrollbars follow the new size at the next layout (virtual_size is a layout
-        # reactive); a horizontal scrollbar a wide line brings then moves the bottom by a row,
-        # and watch_show_horizontal_scrollbar scrolls there again while following.
+        self._show_scrollbars()
+
+    def _show_scrollbars(self) -> None:
+        """Show the scrollbars the new virtual size needs now rather than at the next layout,
+        so that max_scroll_y (where follow mode scrolls to) already counts a horizontal
+        scrollbar a wide line brings. (watch_show_horizontal_scrollbar covers a change the
+        layout makes later anyway.) The rule is Textual's for ``overflow: auto``: a scrollbar
+        when the content is bigger than the view, and the other one too when the first one
+        leaves too little room."""
+        if not self.is_scrollable or not self.container_size:
+            return
+        styles, virtual = self.styles, self.virtual_size
+        width, height = self.container_size
+
+        def needed(overflow: str, content: int, room: int) -> bool:
+            return overflow == "scroll" or (overflow == "auto" and content > room)
+
+        horizontal = needed(styles.overflow_x, virtual.width, width)
+        vertical = needed(styles.overflow_y, virtual.height, height)
+        if vertical and not horizontal:
+            horizontal = needed(styles.overflow_x, virtual.width,
+                                width - styles.scrollbar_size_vertical)
+        if horizontal and not vertical:
+            vertical = needed(styles.overflow_y, virtual.height,
+                              height - styles.scrollbar_size_horizontal)
+        self.show_horizontal_scrollbar = horizontal
+        self.show_vertical_scrollbar = vertical
+        if horizontal or self.horizontal_scrollbar.display:
+            self.horizontal_scrollbar.display = horizontal
+        if vertical or self.vertical_scrollbar.display:
+            self.vertical_scrollbar.display = vertical
 
     def _line_at_row(self, row: int, wrapped: bool | None = None) -> tuple[int, int]:
         """``(line, row within the line)`` of visual row ``row`` (in wrap mode if ``wrapped``)."""
