@@ -127,9 +127,11 @@ def test_test_modules_share_helpers_through_helper_modules():
     assert offenders == []
 
 
-#: the longest a screen module may grow: base.py holds what every screen shares (the location
-#: bar, subscriptions, the confirmed actions) and is the longest
-SCREEN_LINES = 450
+#: the longest a screen module may grow: a screen composes widgets and routes data to them;
+#: what a tab or a table does lives in ui/widgets/
+SCREEN_LINES = 400
+#: base.py holds what every screen shares (location, subscriptions, the confirmed actions)
+BASE_SCREEN_LINES = 500
 #: the job screen only routes; its tabs are widgets of their own in ui/widgets/
 JOB_SCREEN_LINES = 290
 JOB_SCREEN_METHODS = 32
@@ -139,8 +141,8 @@ def test_screens_stay_small_and_the_job_screen_only_routes():
     screens = PACKAGE / "ui" / "screens"
     lengths = {p.name: len(p.read_text(encoding="utf-8").splitlines())
                for p in screens.glob("*.py")}
-    assert {name: n for name, n in lengths.items() if n > SCREEN_LINES} == {}
-    assert lengths["job.py"] <= JOB_SCREEN_LINES
+    limits = {"base.py": BASE_SCREEN_LINES, "job.py": JOB_SCREEN_LINES}
+    assert {name: n for name, n in lengths.items() if n > limits.get(name, SCREEN_LINES)} == {}
     tree = ast.parse((screens / "job.py").read_text(encoding="utf-8"))
     (job_screen,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     methods = [n for n in job_screen.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -153,8 +155,8 @@ def test_screens_stay_small_and_the_job_screen_only_routes():
 
 
 def test_no_product_module_or_class_is_named_like_a_test():
-    """pytest collects ``test_*.py`` files and ``Test*`` classes; a product module named so
-    needs ``__test__ = False`` hacks and a test importing it looks like it imports a test."""
+    """pytest collects ``test_*.py`` files: a product module named so needs ``__test__ = False``
+    hacks, and a test importing it looks like it imports another test module."""
     modules = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("test_*.py")]
     hacks = [p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "ui").rglob("*.py")
              if "__test__" in p.read_text(encoding="utf-8")]
