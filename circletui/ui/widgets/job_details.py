@@ -4,6 +4,8 @@ The screen builds a ``JobFacts`` from what its subscriptions delivered (the job 
 workflow's job list, the v2 job details when there are any, the parallel run the Steps tab
 shows) and sets it on both widgets (attributes down); they only draw it. Durations of a job
 still running move on because the screen's clock calls ``JobSummary.refresh_clock``.
+Something new to show about the job (say, the SSH command of a job rerun with SSH) is a
+field of ``JobFacts`` that the screen fills and these widgets draw.
 """
 
 from __future__ import annotations

@@ -181,6 +181,11 @@ class StepsPane(TabPane):
         """Whether some output is in the view (there is something to save)."""
         return self.output is not None and bool(self._fed)
 
+    @property
+    def expects_output(self) -> bool:
+        """Whether steps are on their way (else the note says why there are none)."""
+        return self.build is not None or self.note == LOADING_STEPS
+
     def selected_step(self) -> Step | None:
         if self.build is None or self.step_position is None:
             return None
@@ -205,11 +210,6 @@ class StepsPane(TabPane):
         if state != self._announced:
             self._announced = state
             self.post_message(self.Changed(self))
-
-    @property
-    def expects_output(self) -> bool:
-        """Whether steps are on their way (else the note says why there are none)."""
-        return self.build is not None or self.note == LOADING_STEPS
 
     # -- steps -------------------------------------------------------------------------------
 
