@@ -53,7 +53,7 @@ def test_the_flag_lets_it_through_and_the_cli_says_so(
 ) -> None:
     started: list[Settings] = []
     monkeypatch.setenv("CIRCLECI_TOKEN", "tok")
-    monkeypatch.setattr("circletui.ui.app.run_app", lambda s: started.append(s) or 0)
+    monkeypatch.setattr("circletui.ui.app.run_app", lambda s, state=None: started.append(s) or 0)
     assert main(["--host", "http://ci.example.com"]) == 2
     assert INSECURE_HTTP_FLAG in capsys.readouterr().err
     assert started == []
@@ -202,7 +202,7 @@ def test_the_cli_prints_the_warning_before_starting(
 ) -> None:
     path = write_config(isolated_env.config_file, 'token = "tok-file"\n')
     path.chmod(0o644)
-    monkeypatch.setattr("circletui.ui.app.run_app", lambda s: 0)
+    monkeypatch.setattr("circletui.ui.app.run_app", lambda s, state=None: 0)
     assert main([]) == 0
     assert f"chmod 600 {path}" in capsys.readouterr().err
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # told, not changed behind the user's back

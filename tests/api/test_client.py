@@ -513,6 +513,38 @@ CASES: list[tuple[str, Callable, str, str, dict, Any, int, Any, Callable[[Any], 
         ),
     ),
     (
+        "list_workflow_metrics",
+        lambda c: c.list_workflow_metrics(SLUG, branch="main", reporting_window="last-7-days"),
+        "GET",
+        "/api/v2/insights/gh/acme/api/workflows",
+        {"branch": "main", "reporting-window": "last-7-days"},
+        None,
+        200,
+        page({"name": "build", "window_start": "2026-01-01T00:00:00Z",
+               "window_end": "2026-01-08T00:00:00Z",
+               "metrics": {"total_runs": 10, "successful_runs": 8, "failed_runs": 2,
+                           "success_rate": 0.8, "throughput": 1.4, "mttr": 600,
+                           "total_credits_used": 300,
+                           "duration_metrics": {"median": 120, "p95": 300}}}),
+        lambda r: [(m.name, m.metrics.total_runs, m.metrics.success_rate,
+                    m.metrics.median_duration_secs) for m in r.items]
+        == [("build", 10, 0.8, 120)],
+    ),
+    (
+        "list_workflow_runs",
+        lambda c: c.list_workflow_runs(SLUG, "build", branch="main"),
+        "GET",
+        "/api/v2/insights/gh/acme/api/workflows/build",
+        {"branch": "main"},
+        None,
+        200,
+        page({"id": WORKFLOW_ID, "status": "success", "duration": 95,
+               "created_at": "2026-01-01T00:00:00Z", "stopped_at": "2026-01-01T00:01:35Z",
+               "branch": "main", "credits_used": 12, "is_approval": False}),
+        lambda r: [(run.id, run.status, run.duration, run.credits_used) for run in r.items]
+        == [(WORKFLOW_ID, "success", 95, 12)],
+    ),
+    (
         "get_flaky_tests",
         lambda c: c.get_flaky_tests(SLUG),
         "GET",
@@ -1188,6 +1220,8 @@ OPERATIONS = {
     "list_job_tests": "getTests",
     "get_workflow_summary": "getWorkflowSummary",
     "get_flaky_tests": "getFlakyTests",
+    "list_workflow_metrics": "getProjectWorkflowMetrics",
+    "list_workflow_runs": "getProjectWorkflowRuns",
 }
 # The spec's envelope has next_page_token on these but declares no page-token parameter;
 # live CircleCI pages them (a documented divergence).

@@ -384,6 +384,7 @@ def test_flaky_test_either_key_spelling_and_string_numbers(data):
         file=None,
         job_number=155,
         pipeline_number=77,
+        time_wasted=120,
     )
 
 
@@ -402,15 +403,12 @@ def test_workflow_summary_with_nulls():
             "workflow_names": ["build", 7],
         }
     )
-    assert summary == WorkflowSummary(
-        total_runs=82,
-        successful_runs=49,
-        failed_runs=33,
-        success_rate=0.5975609756097561,
-        median_duration_secs=None,
-        p95_duration_secs=300.0,
-        workflow_names=("build", "7"),
-    )
+    assert (summary.total_runs, summary.successful_runs, summary.failed_runs,
+            summary.success_rate, summary.median_duration_secs, summary.p95_duration_secs,
+            summary.workflow_names) == (82, 49, 33, 0.5975609756097561, None, 300.0,
+                                        ("build", "7"))
+    assert summary.trends == {"total_runs": 0.1}
+    assert summary.metrics.total_runs == 82 and summary.metrics.mttr is None
     empty = WorkflowSummary.from_api({})
     assert (empty.total_runs, empty.success_rate, empty.workflow_names) == (0, 0.0, ())
 
