@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
+    if not settings.demo:
+        # The TLS context (and the CA bundle, if any) is read while Textual is imported.
+        from circletui.api.transport_security import prepare_ssl_context
+
+        prepare_ssl_context(settings.ca_bundle)
+
     from circletui.ui.app import run_app
 
     try:
