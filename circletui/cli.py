@@ -159,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         getattr(args, name, None) for name in ("org", "project", "branch", "mine"))
     settings = restore(settings, remembered, scope_given=scope_given)
 
+    if not settings.demo:
+        # The TLS context (and the CA bundle, if any) is read while Textual is imported.
+        from circletui.api.transport_security import prepare_ssl_context
+
+        prepare_ssl_context(settings.ca_bundle)
+
     from circletui.ui.app import run_app
 
     try:

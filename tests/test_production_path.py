@@ -11,6 +11,7 @@ fixed time (the timeouts only turn a hang into a failure).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -85,11 +86,13 @@ def test_the_real_command_shows_pipelines_and_quits_cleanly(simulator: str,
     )
     screen = bytearray()
     try:
+        # The rows (drawn as soon as the list answers), then the status line says polling
+        # works over the socket.
         rows = read_until(master, screen, lambda text: len(re.findall(r"(?:api|web) #\d+",
                                                                       text)) >= 5, 90)
         assert rows, ANSI.sub("", screen.decode("utf-8", "replace"))[-2000:]
-        text = ANSI.sub("", screen.decode("utf-8", "replace"))
-        assert "live" in text  # the status line: polling works over the socket
+        live = read_until(master, screen, lambda text: "live" in text, 30)
+        assert live, ANSI.sub("", screen.decode("utf-8", "replace"))[-2000:]
         os.write(master, b"q")
         # Keep reading while it exits: a full terminal buffer would block its last writes.
         read_until(master, screen, lambda _: child.poll() is not None, 30)
@@ -108,3 +111,45 @@ def test_the_real_command_shows_pipelines_and_quits_cleanly(simulator: str,
     assert screen.rfind(b"\x1b[?1049l") > screen.rfind(b"\x1b[?1049h") >= 0
     flags = termios.ECHO | termios.ICANON
     assert after[3] & flags == before[3] & flags
+
+
+#: what a real start must not load before the first screen: other screens and what only they
+#: need (the graph layout, log parsing, the v1.1 models), the simulator, the cli.yml reader
+LOADED_WHEN_NEEDED = (
+    "circletui.graph", "circletui.logtext", "circletui.api.v1models",
+    "circletui.monitor.job_resources", "circletui.ui.screens.job",
+    "circletui.ui.screens.workflow", "circletui.ui.widgets.job_graph",
+    "circletui.ui.widgets.log_view", "circletui.ui.screens.trigger",
+    "circletui.ui.screens.approvals", "circletui.ui.screens.help",
+    "circletui.ui.screens.org_picker", "circletui.simulator", "yaml",
+)
+
+FIRST_SCREEN = """
+import asyncio, json, sys
+from circletui.config import Settings
+from circletui.secret import Secret
+from circletui.ui.app import build_app
+from circletui.ui.screens.pipelines import PipelinesScreen
+
+async def main():
+    settings = Settings(token=Secret("first-screen-token"), host=sys.argv[1], org="gh/acme")
+    app = build_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not (isinstance(app.screen, PipelinesScreen) and app.screen.is_mounted):
+            await pilot.pause()
+        print(json.dumps(sorted(sys.modules)))
+
+asyncio.run(main())
+"""
+
+
+def test_a_real_start_loads_only_what_the_first_screen_needs(simulator: str) -> None:
+    """The pipelines list of a real (non-demo) host comes up without importing the other
+    screens, the simulator or the modules only they use: those load when first opened."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIRCLE", "TEXTUAL"))}
+    done = subprocess.run([sys.executable, "-c", FIRST_SCREEN, simulator], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "circletui.ui.screens.pipelines" in loaded and "httpx" in loaded
+    assert sorted(m for m in loaded if m.startswith(LOADED_WHEN_NEEDED)) == []

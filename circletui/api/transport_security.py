@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import os
 import ssl
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
 
 __all__ = ["INSECURE_HTTP_FLAG", "InsecureHostError", "check_host", "is_certificate_error",
-           "is_loopback", "ssl_context"]
+           "is_loopback", "prepare_ssl_context", "ssl_context"]
 
 
 class InsecureHostError(ValueError):
@@ -41,12 +43,49 @@ def check_host(url: str, *, allow_insecure_http: bool = False) -> None:
     )
 
 
+#: contexts being built ahead of time (``prepare_ssl_context``), by CA bundle
+_early: dict[str | None, tuple[threading.Thread, dict[str, Any]]] = {}
+
+
+def prepare_ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> None:
+    """Start building what ``ssl_context(ca_bundle)`` returns, on a thread, so that reading
+    a CA bundle (OpenSSL parses it without holding the GIL) overlaps the start-up imports.
+
+    The next ``ssl_context`` call with the same bundle takes it (and raises its error).
+    """
+    key = None if ca_bundle is None else os.fspath(ca_bundle)
+    if key in _early:
+        return
+    box: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            box["context"] = _build_context(ca_bundle)
+        except Exception as exc:  # handed to the caller of ssl_context
+            box["error"] = exc
+
+    thread = threading.Thread(target=build, name="tls-context", daemon=True)
+    _early[key] = (thread, box)
+    thread.start()
+
+
 def ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
     """A verifying TLS context: the OS trust store, plus the CAs in ``ca_bundle`` if given.
 
     Raises ``ValueError`` naming the file when the bundle cannot be read or holds no
     certificate (an unusable bundle would otherwise show up later as a certificate error).
     """
+    early = _early.pop(None if ca_bundle is None else os.fspath(ca_bundle), None)
+    if early is not None:
+        thread, box = early
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["context"]
+    return _build_context(ca_bundle)
+
+
+def _build_context(ca_bundle: str | os.PathLike[str] | None) -> ssl.SSLContext:
     import truststore  # only the network path needs it; the demo and tests do not
 
     context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -49,17 +49,13 @@ from circletui.notify import desktop_sequence
 from circletui.state import Remembered, StateFile
 from circletui.ui.commands import ScreenCommands
 from circletui.ui.messages import OpenConfig, OpenFlaky, OpenHealth, OpenJob, OpenWorkflow
-from circletui.ui.screens.approvals import ApprovalsScreen
 from circletui.ui.screens.base import BaseScreen
-from circletui.ui.screens.config import ConfigScreen
-from circletui.ui.screens.flaky import FlakyScreen
-from circletui.ui.screens.health import HealthScreen
-from circletui.ui.screens.help import HelpScreen, binding_rows
-from circletui.ui.screens.job import JobScreen
-from circletui.ui.screens.org_picker import OrgPickerScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
-from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.terminal import TerminalSequences
+
+# The first screen is the pipelines list; the other screens (and what they need: the graph
+# layout, log parsing, the v1 API models, YAML highlighting) are imported when they are first
+# opened, so a start does not pay for them before the first rows are on screen.
 
 #: How hard one poll tries: a quick second attempt for a blip, then the error goes to the
 #: monitor, which backs off (or waits as Retry-After says) and tells the status line, instead
@@ -130,6 +126,16 @@ class CircleTUI(App[int]):
 
     # -- start and stop ----------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        # Sent before the terminal is set up and the first screen composed: with the scope
+        # known from the settings, the first listing request goes out now, while the UI is
+        # being built, instead of after the first screen is mounted.
+        self.monitor.add_health_listener(self.health_signal.publish)
+        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
+        scope = self._given_scope()
+        if scope is not None:
+            self.set_scope(scope)
+
     def on_mount(self) -> None:
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
@@ -143,11 +149,10 @@ class CircleTUI(App[int]):
         for warning in self.settings.warnings:
             self.notify(warning, title="Your token is exposed", severity="warning",
                         timeout=30, markup=False)
-        self.monitor.add_health_listener(self.health_signal.publish)
-        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         self.push_screen(PipelinesScreen())
         self.set_interval(1.0, self._sweep_actions, name="sweep-actions")
-        self.resolve_scope()
+        if self.scope is None:
+            self.resolve_scope()
         self.watch_my_pipelines()
 
     async def on_unmount(self) -> None:
@@ -196,13 +201,20 @@ class CircleTUI(App[int]):
 
     # -- scope -------------------------------------------------------------------------------
 
-    @work(group="startup", exclusive=True, exit_on_error=False, name="organizations")
-    async def resolve_scope(self) -> None:
+    def _given_scope(self) -> PipelineScope | None:
+        """The scope the settings name, if they name one (else the token's orgs decide)."""
         s = self.settings
         org = s.org or (DEMO_ORG if s.demo and not s.projects else None)
         if org or s.projects:
-            self.set_scope(PipelineScope(org=org, projects=s.projects, branch=s.branch,
-                                         mine=s.mine))
+            return PipelineScope(org=org, projects=s.projects, branch=s.branch, mine=s.mine)
+        return None
+
+    @work(group="startup", exclusive=True, exit_on_error=False, name="organizations")
+    async def resolve_scope(self) -> None:
+        s = self.settings
+        given = self._given_scope()
+        if given is not None:
+            self.set_scope(given)
             return
         try:
             orgs = [o for o in await self.client.get_collaborations() if o.slug]
@@ -217,6 +229,8 @@ class CircleTUI(App[int]):
             return
         slug = orgs[0].slug
         if len(orgs) > 1:
+            from circletui.ui.screens.org_picker import OrgPickerScreen
+
             slug = await self.push_screen_wait(OrgPickerScreen(orgs))
         self.set_scope(PipelineScope(org=slug, branch=s.branch, mine=s.mine))
 
@@ -231,10 +245,12 @@ class CircleTUI(App[int]):
         self.approval_feed = ApprovalFeed(lambda: self.feed.rows if self.feed else [],
                                           self.monitor, self.approvals_signal.publish)
         self.feed = PipelineFeed(self.monitor, scope, self._on_rows, now=self.now)
-        self.feed.background = not isinstance(self.screen, PipelinesScreen)
+        # No screen yet (at load): the pipelines list is the one about to be shown.
+        front = self.screen if self.screen_stack else None
+        self.feed.background = front is not None and not isinstance(front, PipelinesScreen)
         self.feed.start()
-        if isinstance(self.screen, PipelinesScreen):
-            self.screen.update_location()
+        if isinstance(front, PipelinesScreen):
+            front.update_location()
 
     def remember(self, **changes: Any) -> None:
         """Keep ``changes`` for the next start (see ``circletui.state``)."""
@@ -260,11 +276,15 @@ class CircleTUI(App[int]):
     # -- global actions ----------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from circletui.ui.screens.help import HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(binding_rows(self.screen)))
 
     def action_approvals(self) -> None:
+        from circletui.ui.screens.approvals import ApprovalsScreen
+
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen())
 
@@ -280,18 +300,28 @@ class CircleTUI(App[int]):
     # -- navigation: screens ask, the app pushes ----------------------------------------------
 
     def on_open_workflow(self, message: OpenWorkflow) -> None:
+        from circletui.ui.screens.workflow import WorkflowScreen
+
         self.push_screen(WorkflowScreen(message.pipeline, message.workflow))
 
     def on_open_job(self, message: OpenJob) -> None:
+        from circletui.ui.screens.job import JobScreen
+
         self.push_screen(JobScreen(message.pipeline, message.workflow, message.job))
 
     def on_open_health(self, message: OpenHealth) -> None:
+        from circletui.ui.screens.health import HealthScreen
+
         self.push_screen(HealthScreen(message.project_slug, message.branch))
 
     def on_open_flaky(self, message: OpenFlaky) -> None:
+        from circletui.ui.screens.flaky import FlakyScreen
+
         self.push_screen(FlakyScreen(message.project_slug))
 
     def on_open_config(self, message: OpenConfig) -> None:
+        from circletui.ui.screens.config import ConfigScreen
+
         self.push_screen(ConfigScreen(message.pipeline_id, job_name=message.job_name,
                                       label=message.label))
 

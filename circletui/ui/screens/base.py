@@ -36,7 +36,6 @@ from circletui.status import (
 )
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
-from circletui.ui.screens.trigger import TriggerRequest, TriggerScreen
 from circletui.ui.text import clean
 from circletui.ui.widgets.location import Crumb, LocationBar, StatusLine
 
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from circletui.ui.app import CircleTUI
+    from circletui.ui.screens.trigger import TriggerRequest
 
 #: actions that change something at CircleCI: hidden in read-only mode (and the client
 #: refuses them anyway, below the UI)
@@ -391,6 +391,8 @@ class BaseScreen(Screen):
     async def _trigger(self) -> None:
         """The dialog is the confirmation: it names the project, the ref and the parameters,
         and nothing is sent unless its Trigger is pressed."""
+        from circletui.ui.screens.trigger import TriggerScreen  # loaded when first used
+
         pipeline = self.selected_pipeline()
         scope = self.tui.scope
         slug = pipeline.project_slug if pipeline else (

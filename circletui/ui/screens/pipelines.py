@@ -108,6 +108,7 @@ class PipelinesScreen(BaseScreen):
         self._columns: tuple[str, ...] = ()
         self._widths: dict[str, int] = {}
         self._render_scheduled = False
+        self._rows_shown = False  # the first rows are drawn at once, later bursts coalesced
         # key -> (the line, the theme, its cells): a tick rebuilds only the clock cells, and a
         # cell whose text is unchanged is the same Text object, which the table skips at once
         self._cell_cache: dict[str, tuple[Line, str, dict[str, Text]]] = {}
@@ -155,6 +156,12 @@ class PipelinesScreen(BaseScreen):
         if loaded and not rows:
             empty.update("No pipelines in this scope yet.")
         empty.display = not rows
+        if rows and not self._rows_shown:
+            self._rows_shown = True
+            # The first rows: on screen at once (the burst of answers that follows keeps
+            # the app busy, and waiting for a refresh would hide them until it ends).
+            self._render_lines()
+            return
         # A poll round brings one answer per pipeline: draw once after the burst.
         if not self._render_scheduled:
             self._render_scheduled = True
