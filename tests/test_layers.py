@@ -133,7 +133,7 @@ SCREEN_LINES = 400
 #: base.py holds what every screen shares (location, subscriptions, the confirmed actions)
 BASE_SCREEN_LINES = 500
 #: the job screen only routes; its tabs are widgets of their own in ui/widgets/
-JOB_SCREEN_LINES = 290
+JOB_SCREEN_LINES = 320
 JOB_SCREEN_METHODS = 32
 
 

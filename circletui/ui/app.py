@@ -325,6 +325,20 @@ class CircleTUI(App[int]):
         self.push_screen(ConfigScreen(message.pipeline_id, job_name=message.job_name,
                                       label=message.label))
 
+    def fetch_flaky_names(self, project_slug: str,
+                          deliver: Callable[[frozenset[str]], None]) -> None:
+        """Give ``deliver`` the names of the project's flaky tests (Insights, fetched on
+        demand and kept for an hour); nothing when they cannot be read."""
+
+        async def fetch() -> None:
+            try:
+                names = await self.insights.flaky_test_names(project_slug)
+            except CircleCIError:
+                return  # the Tests tab is whole without the marks
+            deliver(frozenset(name for _, name in names))
+
+        self.run_worker(fetch(), name="flaky tests", group="insights", exit_on_error=False)
+
     # -- watches: told once when something finishes, fails or waits for approval -------------
 
     @work(group="watches", exclusive=True, exit_on_error=False, name="watch my pipelines")

@@ -174,14 +174,14 @@ async def test_wrap_top_bottom_and_follow_keys():
         await settle(pilot)
         screen = await open_job(pilot, sim_job(sim, status="failed", name="unit-tests"))
         log = screen.query_one(LogView)
-        await pilot.press("w")
+        await pilot.press("W")
         assert log.wrap
         await pilot.press("g")
         assert log.scroll_y == 0 and not log.follow
         await pilot.press("G")
         await settle(pilot)
         assert log.scroll_y == log.max_scroll_y and log.follow
-        await pilot.press("w")
+        await pilot.press("W")
         assert not log.wrap
 
 

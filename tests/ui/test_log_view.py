@@ -156,7 +156,7 @@ async def test_wrap_toggle_changes_virtual_height() -> None:
         await pilot.pause()
         assert view.virtual_size.height == 11
         assert view.virtual_size.width > 250
-        await pilot.press("w")
+        await pilot.press("W")
         await pilot.pause()
         assert view.wrap
         text_width = view.scrollable_content_region.width - 3  # "11" + a space of gutter
@@ -164,7 +164,7 @@ async def test_wrap_toggle_changes_virtual_height() -> None:
         assert view.virtual_size.height == 10 * rows_per_long_line + 1
         assert view.max_scroll_x == 0
         assert row_text(view, 1).startswith("   x")  # a continuation row: no number
-        await pilot.press("w")
+        await pilot.press("W")
         await pilot.pause()
         assert view.virtual_size.height == 11
 
@@ -177,10 +177,10 @@ async def test_wrap_keeps_the_top_line() -> None:
         view = app.query_one(LogView)
         await pilot.pause()
         view.scroll_to_line(40)
-        await pilot.press("w")
+        await pilot.press("W")
         await pilot.pause()
         assert view.top_line == 40
-        await pilot.press("w")
+        await pilot.press("W")
         await pilot.pause()
         assert view.top_line == 40
 

@@ -109,6 +109,21 @@ async def test_rerun_with_ssh_opens_the_new_job_with_its_ssh_command():
         assert app.screen.job.name == failed.name
         assert app.screen.workflow.id != wf.id
 
+        # Its "Enable SSH" step prints the command: shown over the tabs, y copies it.
+        for _ in range(30):
+            if "SSH: ssh -p" in visible_text(app):
+                break
+            await pass_time(pilot, clock, 5, sim=sim)
+        summary = visible_text(app)
+        assert "SSH: ssh -p" in summary and "(y copies)" in summary
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard.startswith("ssh -p ") and app.clipboard in summary
+        assert any(note == f"Copied {app.clipboard}" for note in app.notes)
+        # Found once: the SSH step's output is no longer polled for it.
+        assert app.screen.steps.ssh_output not in app.screen.resources() or \
+            app.screen.steps.ssh_output == app.screen.steps.output
+
 
 def test_disconnected_parts_are_counted():
     from circletui.api.models import Job

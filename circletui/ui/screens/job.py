@@ -32,6 +32,7 @@ from circletui.monitor.job_resources import (
     supports_v1,
 )
 from circletui.status import is_finished
+from circletui.ui.messages import OpenConfig
 from circletui.ui.screens.base import BaseScreen
 from circletui.ui.screens.case_result import CaseResultScreen
 from circletui.ui.text import clean
@@ -60,6 +61,7 @@ class JobScreen(BaseScreen):
         Binding("a", "approve", "Approve", id="approve"),
         Binding("r", "rerun_failed", "Rerun failed", id="rerun-failed"),
         Binding("R", "rerun_all", "Rerun all", id="rerun-all"),
+        Binding("S", "rerun_ssh", "Rerun with SSH", id="rerun-ssh", show=False),
         Binding("slash", "search_log", "Search", id="log-search"),
         Binding("s", "save_log", "Save log", id="log-save"),
         Binding("left_square_bracket", "switch_run(-1)", "Prev run", id="run-previous"),
@@ -68,9 +70,11 @@ class JobScreen(BaseScreen):
         Binding("2", "show_tab('tests-pane')", "Tests", show=False, id="tab-tests"),
         Binding("3", "show_tab('artifacts-pane')", "Artifacts", show=False, id="tab-artifacts"),
         Binding("4", "show_tab('details-pane')", "Details", show=False, id="tab-details"),
+        Binding("w", "watch", "Watch", id="watch"),
+        Binding("C", "config", "Config", id="config", show=False),
     ]
     KEY_ORDER = ("back", "rerun-failed", "cancel-job", "approve", "log-search", "help",
-                 "log-follow", "log-next-match", "log-previous-match")
+                 "watch", "log-follow", "log-next-match", "log-previous-match")
 
     DYNAMIC_ACTIONS = (*BaseScreen.DYNAMIC_ACTIONS, "search_log", "save_log", "switch_run")
 
@@ -108,6 +112,12 @@ class JobScreen(BaseScreen):
         else:
             # No log to read here: the tabs take the keys (left / right switch them).
             self.query_one(Tabs).focus()
+        if not self.job.is_approval:
+            # Flaky tests (Insights) are marked FLAKY in the Tests tab, as CircleCI's VS Code
+            # extension marks them.
+            tests = self.query_one(TestsPane)
+            self.tui.fetch_flaky_names(self.pipeline.project_slug,
+                                       lambda names: setattr(tests, "flaky", names))
 
     # -- what is shown, and subscribed -------------------------------------------------------
 
@@ -130,8 +140,7 @@ class JobScreen(BaseScreen):
                       JobArtifacts(slug, number, final)]
         if supports_v1(slug):
             resources.append(JobBuild(slug, number))
-            if self.steps.output is not None:
-                resources.append(self.steps.output)
+            resources += self.steps.wanted_outputs
         return resources
 
     def _update_subscriptions(self) -> None:
@@ -190,7 +199,8 @@ class JobScreen(BaseScreen):
     def _show_job(self) -> None:
         """The job (or its workflow, or its details) changed: summary, details, tab notes."""
         facts = JobFacts(self.pipeline, self.workflow, self.job, self.details, self.details_note,
-                         self.job_url(), self.steps.run_index, len(self.steps.runs))
+                         self.job_url(), self.steps.run_index, len(self.steps.runs),
+                         ssh=self.steps.ssh_command, watched=self.job.id in self.watched)
         self.query_one(JobSummary).facts = facts
         self.query_one(JobDetailsView).facts = facts
         for pane in self.query(ListPane):
@@ -258,6 +268,28 @@ class JobScreen(BaseScreen):
         return super().check_action(action, parameters)
 
     # -- keys --------------------------------------------------------------------------------
+
+    def action_watch(self) -> None:
+        self.tui.toggle_watch((self.job, self.workflow))
+
+    def watch_watched(self) -> None:
+        self._show_job()
+
+    def action_copy_url(self) -> None:
+        """``y``: the SSH command of a job rerun with SSH (the Artifacts tab: the artifact's
+        URL), else the job's web URL."""
+        on_artifacts = self.query_one(TabbedContent).active == "artifacts-pane"
+        if (command := self.steps.ssh_command) and not on_artifacts:
+            self.app.copy_to_clipboard(command)
+            self.notify(f"Copied {command}", markup=False)
+            return
+        super().action_copy_url()
+
+    def action_config(self) -> None:
+        """``C``: the pipeline's configuration, at this job's section."""
+        p = self.pipeline
+        self.post_message(OpenConfig(p.id, None if self.job.is_approval else self.job.name,
+                                     label=f"{p.project_slug} #{p.number}"))
 
     def action_search_log(self) -> None:
         if self.steps.has_output:

@@ -24,7 +24,7 @@ from textual.widgets import Static
 from circletui.api.models import Job, JobDetails, Pipeline, Workflow
 from circletui.status import is_finished, label
 from circletui.timefmt import elapsed, format_duration
-from circletui.ui.formatting import ref_of
+from circletui.ui.formatting import WATCH_MARK, ref_of
 from circletui.ui.palette import status_text
 from circletui.ui.text import clean
 from circletui.ui.widgets.list_pane import Stage
@@ -42,6 +42,8 @@ class JobFacts:
     url: str | None = None  # the job's page in the web app
     run: int = 0  # the parallel run the Steps tab shows
     runs: int = 1  # how many parallel runs the job has
+    ssh: str | None = None  # the SSH command of a job rerun with SSH, once it is printed
+    watched: bool = False  # the user watches this job (w)
 
     @property
     def status(self) -> str:
@@ -97,6 +99,8 @@ class JobSummary(Static):
             return
         text = status_text(facts.status, self.app)
         text.append("  ")
+        if facts.watched:
+            text.append(f"{WATCH_MARK} ", style="bold")
         text.append(clean(facts.job.name), style="bold")
         if facts.job.job_number is not None:
             text.append(f"  #{facts.job.job_number}")
@@ -105,6 +109,11 @@ class JobSummary(Static):
             text.append(f"  {format_duration(seconds)}")
         if facts.runs > 1:
             text.append(f"  run {facts.run} of {facts.runs}  [ ]", style="dim")
+        if facts.ssh:
+            # Checked by circletui.sshcommand: a port and a host, nothing else.
+            text.append("  SSH: ", style="bold")
+            text.append(facts.ssh, style="bold reverse")
+            text.append("  (y copies)", style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.update(text)

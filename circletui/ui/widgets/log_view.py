@@ -64,7 +64,8 @@ class LogView(ScrollView, can_focus=True):
     """A step's output: colours kept, search, wrap, line numbers and follow mode."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "toggle_wrap", "Wrap", id="log-wrap"),
+        # W, not w: w watches the job on the job screen.
+        Binding("W", "toggle_wrap", "Wrap", id="log-wrap"),
         Binding("n", "next_match", "Next match", id="log-next-match"),
         Binding("N", "previous_match", "Previous match", id="log-previous-match"),
         Binding("g,home", "scroll_top", "Top", show=False, id="log-top"),

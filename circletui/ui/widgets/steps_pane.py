@@ -49,6 +49,7 @@ from circletui.monitor.job_resources import (
     supports_v1,
 )
 from circletui.private_files import private_dir
+from circletui.sshcommand import is_ssh_step, ssh_command_in_chunks
 from circletui.timefmt import PLACEHOLDER, format_duration
 from circletui.ui.palette import status_text
 from circletui.ui.text import clean
@@ -146,6 +147,10 @@ class StepsPane(TabPane):
         # ((query, lines), count): matches are counted when a search is submitted.
         self._match_count: tuple[tuple[str, int], int] | None = None
         self._announced: tuple | None = None
+        # A job rerun with SSH: its "Enable SSH" step's output (read until it names the
+        # command, whichever step is shown) and the command, for the screen to show and copy.
+        self.ssh_output: StepOutput | None = None
+        self.ssh_command: str | None = None
         self.set_reactive(StepsPane.job, job)
         self.set_reactive(StepsPane.note, self._waiting_note(job))
 
@@ -234,6 +239,7 @@ class StepsPane(TabPane):
     def show_build(self, resource: object, build: Build) -> None:
         """A poll of the job's steps (``resource``) answered."""
         self.build = build
+        self._find_ssh_step(build)
 
     def build_failed(self, resource: object, gone: bool, message: str) -> None:
         """Reading the steps failed (``gone``: a 404); said only while there are none."""
@@ -360,8 +366,29 @@ class StepsPane(TabPane):
         self._render_log_title()
         self._announce()
 
+    def _find_ssh_step(self, build: Build) -> None:
+        number = self.job.job_number if self.job is not None else None
+        for position, step in enumerate(build.steps):
+            action = step.action_for(self.run_index) if is_ssh_step(step.name) else None
+            if action is not None and number is not None:
+                self.ssh_output = StepOutput(self.project_slug, number,
+                                             step_key(step, position), action.index)
+                return
+
+    @property
+    def wanted_outputs(self) -> list[StepOutput]:
+        """The outputs to poll: the one shown, and the SSH step's until it named the command."""
+        wanted = [self.output] if self.output is not None else []
+        if self.ssh_command is None and self.ssh_output not in (None, self.output):
+            wanted.append(self.ssh_output)
+        return wanted
+
     def show_output(self, resource: StepOutput, snapshot: OutputSnapshot) -> None:
-        """A poll of ``resource`` (ignored unless it is the output the pane shows)."""
+        """A poll of ``resource``: the output the pane shows, or the SSH step's."""
+        if resource == self.ssh_output and self.ssh_command is None:
+            self.ssh_command = ssh_command_in_chunks(snapshot.chunks)
+            if self.ssh_command:
+                self.post_message(self.Changed(self))
         if resource == self.output:
             self._output_note = ""
             self._snapshot = snapshot
