@@ -69,3 +69,28 @@ def test_commit_links_for_github_and_bitbucket_only():
         f"https://bitbucket.org/acme/api/commits/{sha}")
     assert commit_web_url("https://gitlab.com/acme/api", sha) is None
     assert commit_web_url("https://github.com/acme/api", "not-a-sha") is None
+
+
+async def test_the_job_screen_links_its_crumbs_details_and_artifacts():
+    from .harness import open_job, sim_job
+
+    sim = make_simulator()
+    app = make_app(sim)
+    job = sim_job(sim, status="failed", name="unit-tests", parallel=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_job(pilot, job)
+        crumbs = links_in(screen.query_one(LocationBar))
+        assert screen.job_url() in crumbs and len(crumbs) == 3, crumbs
+
+        await pilot.press("3")  # artifacts: each path and URL is a link to the artifact
+        await settle(pilot)
+        table = screen.query_one("#artifacts")
+        artifact_urls = {a.url for a in screen.query_one("ArtifactsPane").items}
+        assert artifact_urls and links_in(table) & artifact_urls
+
+        await pilot.press("4")  # details: the web page and the commit
+        await settle(pilot)
+        details = links_in(screen.query_one("#job-details"))
+        assert screen.job_url() in details
+        assert any("/commit" in link for link in details)

@@ -39,9 +39,10 @@ from circletui.ui.text import clean
 from circletui.ui.widgets.artifacts_pane import ArtifactsPane
 from circletui.ui.widgets.job_details import JobDetailsView, JobFacts, JobSummary
 from circletui.ui.widgets.list_pane import ListPane
+from circletui.ui.widgets.location import Crumb
 from circletui.ui.widgets.steps_pane import StepsPane
 from circletui.ui.widgets.tests_pane import TestsPane
-from circletui.weburls import job_web_url
+from circletui.weburls import job_web_url, pipeline_web_url, workflow_web_url
 
 #: each tab, and the widget in it that takes the focus when it is shown
 TABS = {"steps-pane": "#log", "tests-pane": "#tests", "artifacts-pane": "#artifacts",
@@ -121,9 +122,12 @@ class JobScreen(BaseScreen):
 
     # -- what is shown, and subscribed -------------------------------------------------------
 
-    def location(self) -> list[str]:
-        p = self.pipeline
-        return [f"{p.project_slug} #{p.number}", self.workflow.name, self.job.name]
+    def location(self) -> list[Crumb]:
+        p, host = self.pipeline, self.tui.settings.host
+        return [(f"{p.project_slug} #{p.number}", pipeline_web_url(host, p.project_slug, p.number)),
+                (self.workflow.name,
+                 workflow_web_url(host, p.project_slug, p.number, self.workflow.id)),
+                (self.job.name, self.job_url())]
 
     @property
     def status(self) -> str:

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from circletui.api.models import Artifact
-from circletui.ui.text import safe
+from circletui.ui.text import linked, safe
 from circletui.ui.widgets.list_pane import ListPane
 from circletui.ui.widgets.table import Row
 
@@ -42,7 +42,9 @@ class ArtifactsPane(ListPane):
 
     def rows(self) -> list[Row]:
         return [
-            (str(index), (Text(str(a.node_index), justify="right"), safe(a.path),
-                          safe(a.url, "dim")))
+            # The path and the URL are hyperlinks (OSC 8): a click in the local terminal
+            # opens the artifact where `o` on a remote machine cannot.
+            (str(index), (Text(str(a.node_index), justify="right"),
+                          linked(safe(a.path), a.url), linked(safe(a.url, "dim"), a.url)))
             for index, a in enumerate(self.items or ())
         ]

@@ -26,8 +26,9 @@ from circletui.status import is_finished, label
 from circletui.timefmt import elapsed, format_duration
 from circletui.ui.formatting import WATCH_MARK, ref_of
 from circletui.ui.palette import status_text
-from circletui.ui.text import clean
+from circletui.ui.text import clean, linked
 from circletui.ui.widgets.list_pane import Stage
+from circletui.weburls import commit_web_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,9 @@ class JobDetailsView(VerticalScroll):
         row("Pipeline", f"{p.project_slug} #{p.number}")
         row("Branch", ref_of(p) or "—")
         if p.vcs and p.vcs.revision:
-            row("Commit", f"{p.vcs.revision[:12]}  {p.subject}")
+            commit = linked(Text(clean(p.vcs.revision[:12])),
+                            commit_web_url(p.vcs.origin_repository_url, p.vcs.revision))
+            row("Commit", commit + Text("  " + clean(p.subject)))
         row("Triggered by", f"{p.trigger.actor.login} ({p.trigger.type})")
         seconds = facts.seconds(self._now())
         if d:
@@ -177,7 +180,7 @@ class JobDetailsView(VerticalScroll):
             if job.approved_by:
                 row("Approved by", job.approved_by)
         if facts.url:
-            row("Web", facts.url)
+            row("Web", linked(Text(clean(facts.url)), facts.url))
         if note := facts.details_note:
             row("Note", Text(note, style="italic"))
         return grid
