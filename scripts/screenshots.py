@@ -134,6 +134,32 @@ async def config(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def rerun_marked(pilot: Pilot) -> None:
+    """Two jobs of a failed workflow marked with Space, J asking to rerun them."""
+    await to_workflow(pilot, status="failed")
+    await pilot.press("space", "right", "space", "J")
+    await settle(pilot)
+
+
+async def trigger(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def watched(pilot: Pilot) -> None:
+    """A running pipeline and a failed workflow watched with w, marked in the list."""
+    await settle(pilot)
+    await pilot.press("j", "w")
+    await to_workflow(pilot, status="failed")
+    await pilot.press("w", "escape")
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await settle(pilot)
+
+
 SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "pipelines": pipelines,
     "workflow-graph": graph,
@@ -148,6 +174,9 @@ SHOTS: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "health": health,
     "flaky-tests": flaky_tests,
     "config": config,
+    "rerun-marked": rerun_marked,
+    "trigger": trigger,
+    "watched": watched,
 }
 
 
