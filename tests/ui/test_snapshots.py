@@ -7,7 +7,16 @@ import pytest
 
 from circletui.ui.widgets.job_graph import JobGraph
 
-from .harness import make_app, make_simulator, select_workflow, settle
+from .harness import (
+    StepClock,
+    confirm,
+    make_app,
+    make_simulator,
+    pass_time,
+    select_workflow,
+    settle,
+    visible_text,
+)
 
 SIZES = [(120, 40), (80, 24)]
 
@@ -154,3 +163,33 @@ def test_pipelines_with_watched_items(snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_pipelines_without_colour(snap_compare, size, monkeypatch):
+    """NO_COLOR: shades of grey, and every status still told apart by its glyph."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(app_for_snapshot(), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_job_rerun_with_ssh_shows_the_command(snap_compare, size):
+    """S on a failed job: confirmed, the new job opens, its SSH command over the tabs."""
+    sim = make_simulator()
+    clock = StepClock()
+    app = make_app(sim, clock=clock)
+
+    async def run_before(pilot):
+        await _open(pilot, status="failed")
+        graph = pilot.app.screen.query_one(JobGraph)
+        graph.selected_id = next(j.id for j in graph.jobs if j.status == "failed")
+        await settle(pilot)
+        await confirm(pilot, "S")
+        for _ in range(60):
+            await pass_time(pilot, clock, 5, sim=sim)
+            if "SSH: ssh -p" in visible_text(pilot.app):
+                break
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
