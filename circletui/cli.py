@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The scope, theme and view the user last chose, unless the command line (or the git
     # checkout the command runs in) says otherwise; --all brings back the last org only.
-    state = StateFile(state_file_path(), settings.host)
+    # The demo keeps its own scope: its org must never become a real host's.
+    state = StateFile(state_file_path(), "demo" if settings.demo else settings.host)
     remembered = state.load()
     if getattr(args, "all", None):
         remembered = replace(remembered, projects=(), branch=None, mine=False)

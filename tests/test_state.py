@@ -88,3 +88,17 @@ def test_inside_a_checkout_its_project_wins_and_all_brings_back_the_org(monkeypa
     assert main(["--all"]) == 7
     assert (fake_app[-1].org, fake_app[-1].projects, fake_app[-1].branch) == (
         "gh/acme", (), None)
+
+
+def test_the_demo_keeps_its_scope_apart_from_the_real_hosts(monkeypatch, fake_app):
+    import sys
+
+    ui_app = sys.modules["circletui.ui.app"]  # fake_app's stand-in
+    states: list[StateFile] = []
+    monkeypatch.setattr(ui_app, "run_app", lambda settings, state=None: states.append(state) or 7)
+    assert main(["--demo"]) == 7
+    states[-1].update(org="gh/acme")  # what the demo's app remembers
+    for name, value in TOKEN_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert main([]) == 7
+    assert states[-1].host == "https://circleci.com" and states[-1].load().org is None
