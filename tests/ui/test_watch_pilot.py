@@ -126,3 +126,17 @@ async def test_inside_a_checkout_my_running_pipelines_on_its_branch_are_watched(
         await pass_time(pilot, clock, 1, sim=sim)
         assert app.watches.is_watched(running.id)
         assert app.watches.reason(running.id) == "mine"
+
+
+async def test_a_screen_opened_later_shows_what_is_already_watched():
+    sim = make_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        workflow = await open_workflow(pilot, status="failed")
+        await pilot.press("w", "escape")
+        await settle(pilot)
+        # The same workflow opened again: a new screen, the same mark.
+        await open_workflow(pilot, status="failed")
+        assert app.screen.workflow.id == workflow.id
+        assert WATCH_MARK in str(app.screen.query_one("#workflow-summary").render())

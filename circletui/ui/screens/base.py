@@ -140,6 +140,8 @@ class BaseScreen(Screen):
             self._clock = self.set_interval(1.0, self.tick, name="clock")
         else:
             self._clock.resume()
+        # What is watched may have changed while this screen was behind (or not yet shown).
+        self.watched = self.tui.watches.watched_ids
         self.update_location()
         self.resubscribe()
         self.tui.screen_in_front(self)
