@@ -253,10 +253,14 @@ class CircleTUI(App[int]):
             front.update_location()
 
     def remember(self, **changes: Any) -> None:
-        """Keep ``changes`` for the next start (see ``circletui.state``)."""
-        self.remembered = replace(self.remembered, **changes)
-        if self.state is not None and self.state.load() != self.remembered:
-            self.state.update(**changes)
+        """Keep ``changes`` for the next start (see ``circletui.state``); written only when
+        they change what is remembered, and only the fields changed (another circletui may
+        have written the rest)."""
+        remembered = replace(self.remembered, **changes)
+        if remembered != self.remembered:
+            self.remembered = remembered
+            if self.state is not None:
+                self.state.update(**changes)
 
     def screen_in_front(self, screen: Screen) -> None:
         """A circletui screen came to the front (dialogs do not count): the pipeline list
