@@ -421,12 +421,20 @@ async def list_workflow_metrics(request: Request) -> Response:
     )
 
 
-async def list_workflow_runs(request: Request) -> Response:
+def _insights_workflow(request: Request) -> tuple[Project, str]:
+    """The project and the workflow name an Insights route names; 404 for a name the
+    project never ran."""
     project = _project(request)
-    world = _sim(request).world
     name = request.path_params["name"]
-    if not any(wf.name == name for wf in world.workflows if wf.project is project):
+    if not any(wf.name == name for wf in _sim(request).world.workflows
+               if wf.project is project):
         raise Missing("Workflow not found")
+    return project, name
+
+
+async def list_workflow_runs(request: Request) -> Response:
+    project, name = _insights_workflow(request)
+    world = _sim(request).world
     branch = request.query_params.get("branch") or None
     all_branches = _bool_param(request, "all-branches")
     runs = insights.workflow_runs(
@@ -440,11 +448,8 @@ async def list_workflow_runs(request: Request) -> Response:
 
 
 async def get_workflow_summary(request: Request) -> Response:
-    project = _project(request)
+    project, name = _insights_workflow(request)
     world = _sim(request).world
-    name = request.path_params["name"]
-    if not any(wf.name == name for wf in world.workflows if wf.project is project):
-        raise Missing("Workflow not found")
     data = insights.workflow_summary(
         world.workflows,
         project,

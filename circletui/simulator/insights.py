@@ -100,6 +100,22 @@ def _recoveries(runs: list[Workflow]) -> int:
     return count
 
 
+def _run_metrics(runs: list[Workflow]) -> tuple[list[Workflow], dict[str, Any]]:
+    """What both metrics answers say of ``runs``: counts, success rate, MTTR and credits over
+    the finished ones, the successful ones' durations; and the finished runs themselves."""
+    done = [wf for wf in runs if wf.finished and wf.stopped_at is not None]
+    successful = [wf for wf in done if wf.status == "success"]
+    return done, {
+        "total_runs": len(runs),
+        "successful_runs": len(successful),
+        "mttr": _mttr(done),
+        "total_credits_used": sum(_credits(wf) for wf in done),
+        "failed_runs": sum(1 for wf in done if wf.status in ("failed", "error")),
+        "success_rate": round(len(successful) / len(done), 4) if done else 0.0,
+        "duration_metrics": _duration_metrics([_duration(wf) for wf in successful]),
+    }
+
+
 def project_workflow_metrics(
     workflows: list[Workflow],
     project: Project,
@@ -119,22 +135,14 @@ def project_workflow_metrics(
     items = []
     for name in sorted(runs_by_name):
         runs = runs_by_name[name]
-        done = [wf for wf in runs if wf.finished and wf.stopped_at is not None]
-        successful = [wf for wf in done if wf.status == "success"]
-        failed = [wf for wf in done if wf.status in ("failed", "error")]
+        done, metrics = _run_metrics(runs)
         first = min(wf.created_at for wf in runs)
         # Runs per day over the part of the window the project has history for.
         span = max(min(days, (now - first).total_seconds() / 86400), 1.0)
         items.append({
             "name": name,
             "metrics": {
-                "total_runs": len(runs),
-                "successful_runs": len(successful),
-                "mttr": _mttr(done),
-                "total_credits_used": sum(_credits(wf) for wf in done),
-                "failed_runs": len(failed),
-                "success_rate": round(len(successful) / len(done), 4) if done else 0.0,
-                "duration_metrics": _duration_metrics([_duration(wf) for wf in successful]),
+                **metrics,
                 "total_recoveries": _recoveries(done),
                 "throughput": round(len(runs) / span, 3),
             },
@@ -192,46 +200,19 @@ def workflow_summary(
     now: datetime,
 ) -> dict[str, Any]:
     """GET /insights/{slug}/workflows/{name}/summary."""
-    wanted = branch or project.default_branch
-    runs = [
-        wf
-        for wf in workflows
-        if wf.project is project
-        and wf.name == name
-        and (all_branches or (wf.pipeline.vcs is not None and wf.pipeline.vcs.branch == wanted))
-    ]
-    done = [wf for wf in runs if wf.finished and wf.stopped_at is not None]
-    successful = [wf for wf in done if wf.status == "success"]
-    failed = [wf for wf in done if wf.status in ("failed", "error")]
-    durations = sorted(_duration(wf) for wf in successful)
+    runs = [wf for wf in workflows if wf.project is project and wf.name == name
+            and _on_branch(wf, project, branch, all_branches)]
+    done, metrics = _run_metrics(runs)
     start = min((wf.created_at for wf in runs), default=now)
     end = max((wf.created_at for wf in runs), default=now)
     days = max((now - start).total_seconds() / 86400, 1.0)
-
-    def pct(p: float) -> int | None:
-        if not durations:
-            return None
-        return durations[min(len(durations) - 1, round(p * (len(durations) - 1)))]
-
+    wanted = branch or project.default_branch
     rng = derived_rng("trends", project.slug, name, wanted, all_branches)
     return {
         "metrics": {
-            "total_runs": len(runs),
-            "successful_runs": len(successful),
-            "mttr": _mttr(done),
-            "total_credits_used": sum(_credits(wf) for wf in done),
-            "failed_runs": len(failed),
-            "success_rate": round(len(successful) / len(done), 4) if done else 0.0,
+            **metrics,
             "completed_runs": len(done),
             "window_start": ts_ms(start),
-            "duration_metrics": {
-                "min": durations[0] if durations else None,
-                "mean": int(statistics.mean(durations)) if durations else None,
-                "median": int(statistics.median(durations)) if durations else None,
-                "p95": pct(0.95),
-                "max": durations[-1] if durations else None,
-                "standard_deviation": round(statistics.pstdev(durations), 2) if durations else None,
-            },
             "window_end": ts_ms(end),
             "throughput": round(len(runs) / days, 3),
         },
