@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import types
@@ -14,6 +13,7 @@ import pytest
 from circletui import __version__
 from circletui.cli import main
 from circletui.config import Secret, Settings
+from tests.config_helpers import checkout_here
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,13 +189,7 @@ def test_demo_runs_app_without_a_token(fake_app: list[Settings]) -> None:
 def test_inside_a_checkout_the_app_opens_its_project_and_branch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_app
 ) -> None:
-    if not shutil.which("git"):
-        pytest.skip("git is not installed")
-    monkeypatch.delenv("GIT_DIR")  # conftest hides circletui's own checkout
-    subprocess.run(["git", "init", "-q", "-b", "fix/flaky", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
-                    "git@github.com:acme/api.git"], check=True)
-    monkeypatch.chdir(tmp_path)
+    checkout_here(monkeypatch, tmp_path, "git@github.com:acme/api.git", "fix/flaky")
     monkeypatch.setenv("CIRCLECI_TOKEN", "tok")
 
     assert main([]) == 7

@@ -11,7 +11,7 @@ import pytest
 from circletui.cli import main
 from circletui.config import Secret, Settings
 from circletui.state import Remembered, StateFile, restore, state_file_path
-from tests.config_helpers import TOKEN_ENV
+from tests.config_helpers import TOKEN_ENV, checkout_here
 
 
 def test_the_state_is_kept_per_host_and_privately(tmp_path):
@@ -70,19 +70,11 @@ def test_the_command_restores_the_last_scope_unless_flags_say_otherwise(monkeypa
 
 def test_inside_a_checkout_its_project_wins_and_all_brings_back_the_org(monkeypatch, fake_app,
                                                                         tmp_path):
-    import subprocess
-
     for name, value in TOKEN_ENV.items():
         monkeypatch.setenv(name, value)
     StateFile(state_file_path(), "https://circleci.com").save(
         Remembered(org="gh/acme", projects=("gh/acme/web",), branch="release"))
-    monkeypatch.delenv("GIT_DIR", raising=False)  # conftest hides circletui's own checkout
-    repo = tmp_path / "api"
-    repo.mkdir()
-    for command in (["git", "init", "-q", "-b", "feature/x"],
-                    ["git", "remote", "add", "origin", "git@github.com:acme/api.git"]):
-        subprocess.run(command, cwd=repo, check=True)
-    monkeypatch.chdir(repo)
+    checkout_here(monkeypatch, tmp_path / "api", "git@github.com:acme/api.git", "feature/x")
     assert main([]) == 7
     assert (fake_app[-1].projects, fake_app[-1].branch) == (("gh/acme/api",), "feature/x")
     assert main(["--all"]) == 7

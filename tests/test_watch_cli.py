@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from circletui.api import CircleCIClient, RetryPolicy
 from circletui.simulator import ManualClock, Simulator
 from circletui.simulator.plan import Plan
 from circletui.watchcli import Connection, UsageError, main, parse_pipeline_url
+from tests.config_helpers import checkout_here
 
 WEB = "https://app.circleci.com/pipelines"
 
@@ -164,13 +163,7 @@ def test_project_and_branch_watch_the_newest_pipeline_there(sim: World) -> None:
 def test_inside_a_checkout_it_watches_the_current_branch(
     sim: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not shutil.which("git"):
-        pytest.skip("git is not installed")
-    monkeypatch.delenv("GIT_DIR")  # conftest hides circletui's own checkout
-    subprocess.run(["git", "init", "-q", "-b", "feature/z", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin",
-                    "https://github.com/acme/api.git"], check=True)
-    monkeypatch.chdir(tmp_path)
+    checkout_here(monkeypatch, tmp_path, "https://github.com/acme/api.git", "feature/z")
     p = sim.pipeline(Plan(default_outcome="failed"), branch="feature/z")
     sim.pipeline(Plan(default_outcome="success"), branch="main")
     code, lines, _ = sim.run()
