@@ -22,7 +22,7 @@ from .harness import (
 INTERVAL = 5.0
 
 
-def _running_line(app, sim):
+def _running_line(app):
     return next(ln for ln in app.screen.lines if ln.first and ln.workflow
                 and ln.workflow.status == "running")
 
@@ -48,7 +48,7 @@ async def test_w_marks_a_pipeline_and_its_end_is_told_once_on_every_channel():
     bells = _count_bells(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await pass_time(pilot, clock, 1, sim=sim)
-        line = _running_line(app, sim)
+        line = _running_line(app)
         await select_workflow(pilot, line.workflow.id)
         await pilot.press("w")
         await settle(pilot)
@@ -85,7 +85,7 @@ async def test_channels_switched_off_in_the_config_stay_quiet():
     bells = _count_bells(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await pass_time(pilot, clock, 1, sim=sim)
-        line = _running_line(app, sim)
+        line = _running_line(app)
         await open_workflow(pilot, name=line.workflow.name, status="running")
         workflow = app.screen.workflow
         await pilot.press("w")
