@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         getattr(args, name, None) for name in ("org", "project", "branch", "mine"))
     settings = restore(settings, remembered, scope_given=scope_given)
 
-    if not settings.demo:
+    if not settings.demo and settings.host.startswith("https://"):
         # The TLS context (and the CA bundle, if any) is read while Textual is imported.
         from circletui.api.transport_security import prepare_ssl_context
 

@@ -105,6 +105,19 @@ def test_an_unreadable_ca_bundle_is_named(tmp_path: Path) -> None:
         ssl_context(bad)
 
 
+async def test_a_plain_http_host_reads_neither_the_trust_store_nor_the_ca_bundle(
+    tmp_path: Path,
+) -> None:
+    """Nothing goes over TLS to an http:// host (redirects are not followed), so a start
+    against the simulator or a port-forward does not pay for reading CAs it cannot use."""
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate")
+    client = CircleCIClient("tok", "http://127.0.0.1:9", ca_bundle=str(bad))  # not read
+    await client.aclose()
+    with pytest.raises(ValueError, match=r"bad\.pem"):
+        CircleCIClient("tok", "https://circleci.example", ca_bundle=str(bad))
+
+
 def test_an_unreadable_ca_bundle_stops_the_command_with_its_name(
     isolated_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -122,6 +122,8 @@ LOADED_WHEN_NEEDED = (
     "circletui.ui.widgets.log_view", "circletui.ui.screens.trigger",
     "circletui.ui.screens.approvals", "circletui.ui.screens.help",
     "circletui.ui.screens.org_picker", "circletui.simulator", "yaml",
+    # httpx's command-line tool, and the trust store an http:// host never uses
+    "click", "pygments", "truststore",
 )
 
 FIRST_SCREEN = """

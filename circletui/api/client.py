@@ -75,7 +75,12 @@ from .retry import (
     parse_retry_after,
     should_retry,
 )
-from .transport_security import check_host, is_certificate_error, ssl_context
+from .transport_security import (
+    check_host,
+    is_certificate_error,
+    ssl_context,
+    trusting_nothing,
+)
 
 log = logging.getLogger("circletui.api")
 
@@ -362,7 +367,9 @@ class CircleCIClient:
             # A redirect would copy Circle-Token to wherever it points.
             follow_redirects=False,
             # httpx reads SSL_CERT_FILE itself only with trust_env; ca_bundle is explicit.
-            verify=ssl_context(ca_bundle) if transport is None else True,
+            verify=(True if transport is not None
+                    else ssl_context(ca_bundle) if base.scheme == "https"
+                    else trusting_nothing()),
         )
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ import httpx
 from circletui.hostsafety import INSECURE_HTTP_FLAG, is_loopback
 
 __all__ = ["INSECURE_HTTP_FLAG", "InsecureHostError", "check_host", "is_certificate_error",
-           "is_loopback", "prepare_ssl_context", "ssl_context"]
+           "is_loopback", "prepare_ssl_context", "ssl_context", "trusting_nothing"]
 
 
 class InsecureHostError(ValueError):
@@ -83,6 +83,14 @@ def ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLConte
             raise box["error"]
         return box["context"]
     return _build_context(ca_bundle)
+
+
+def trusting_nothing() -> ssl.SSLContext:
+    """The TLS context of a client whose host is plain ``http://``: it verifies, and trusts no
+    CA. Such a client never speaks TLS (redirects are not followed), so reading the trust
+    store (tens of milliseconds at every start) would buy nothing; if it ever did connect
+    with TLS, the certificate would be refused."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _build_context(ca_bundle: str | os.PathLike[str] | None) -> ssl.SSLContext:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import anyio
 
+from circletui.api.models import Pipeline, Workflow
+from circletui.monitor import PipelineRow
+from circletui.ui.pipeline_lines import build_lines
 from circletui.ui.screens.base import MUTATIONS
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
@@ -358,3 +361,17 @@ async def test_narrowing_the_terminal_drops_columns_and_keeps_the_cursor():
         assert app.screen.selected_line().key == before
         assert all(table.get_cell(key, "actor").plain for key in table.row_keys), \
             "a column that comes back is filled at once"
+
+
+def test_a_workflow_an_answer_lists_twice_is_one_row():
+    """Row keys are pipeline/workflow ids; an answer that repeats a workflow must not take the
+    list down (a table refuses duplicate keys)."""
+    pipeline = Pipeline.from_api({"id": "p-1", "number": 1, "project_slug": "gh/acme/api",
+                                  "state": "created", "created_at": "2026-01-14T14:00:00Z"})
+    build, deploy = (Workflow.from_api({"id": wid, "name": wid, "status": "success",
+                                        "created_at": at})
+                     for wid, at in (("w-1", "2026-01-14T14:00:01Z"),
+                                     ("w-2", "2026-01-14T14:00:02Z")))
+    lines = build_lines([PipelineRow(pipeline, (build, deploy, build))])
+    assert [line.key for line in lines] == ["p-1/w-2", "p-1/w-1"]
+    assert [line.first for line in lines] == [True, False]

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from textual.widgets import Footer
-
 from circletui.status import CATEGORIES, STATUSES, glyph, status_info
+from circletui.ui.widgets.key_bar import KeyBar
 
 from .harness import (
     make_app,
@@ -23,11 +22,7 @@ from .harness import (
 
 def footer_keys(app) -> list[str]:
     """The descriptions of the footer keys a user can see, left to right."""
-    footer = app.screen.query_one(Footer)
-    width = app.size.width
-    keys = [key for key in footer.query("FooterKey") if not key.has_class("-command-palette")]
-    seen = [key for key in keys if key.region.width and key.region.right <= width]
-    return [key.description for key in sorted(seen, key=lambda k: k.region.x)]
+    return app.screen.query_one(KeyBar).visible_keys()
 
 
 async def test_the_footer_at_80_columns_leads_with_each_screens_main_keys():

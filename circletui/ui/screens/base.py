@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from circletui.api.errors import CircleCIError
 from circletui.api.models import Job, Pipeline, Workflow
@@ -37,6 +36,7 @@ from circletui.status import (
 from circletui.ui.messages import ResourceFailed, ResourceUpdated
 from circletui.ui.screens.confirm import ConfirmScreen
 from circletui.ui.text import clean
+from circletui.ui.widgets.key_bar import KeyBar
 from circletui.ui.widgets.location import Crumb, LocationBar, StatusLine
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class BaseScreen(Screen):
     def compose_footer(self) -> ComposeResult:
         yield StatusLine(now=self.tui.now, monotonic=self.tui.monotonic,
                          read_only=self.tui.settings.read_only, id="status-line")
-        yield Footer()
+        yield KeyBar()
 
     # -- where am I ---------------------------------------------------------------------------
 

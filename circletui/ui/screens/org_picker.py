@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from circletui.api.models import Collaboration
 from circletui.ui.text import safe
+from circletui.ui.widgets.key_bar import KeyBar
 
 
 class OrgPickerScreen(Screen[str]):
@@ -25,7 +26,7 @@ class OrgPickerScreen(Screen[str]):
             *(Option(safe(f"{org.name}  ({org.slug})"), id=org.slug) for org in self.orgs),
             id="orgs",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -65,9 +65,10 @@ class WorkflowScreen(BaseScreen):
         Binding("t", "trigger", "Trigger", id="trigger", show=False),
         Binding("C", "config", "Config", id="config", show=False),
     ]
-    KEY_ORDER = ("back", "graph-open", "rerun-failed", "approve", "cancel", "help", "watch",
-                 "toggle-view",
-                 "cancel-job", "rerun-all", "rerun-marked")
+    # Rerun marked is offered only while jobs are marked, and then it is what the user is
+    # about to press: it comes right after Open job.
+    KEY_ORDER = ("back", "graph-open", "rerun-marked", "rerun-failed", "approve", "cancel",
+                 "help", "watch", "toggle-view", "cancel-job", "rerun-all")
 
     list_view: reactive[bool] = reactive(False)
 
