@@ -1,10 +1,12 @@
 """The job screen's keys beyond reading the log, in the order a user reaches for them: w
 watches the job, flaky tests are marked FLAKY in the Tests tab, C opens the pipeline's config
-at this job's section, W wraps the log (w is taken by watch)."""
+at this job's section, W wraps the log (w is taken by watch), and a build job has no Approve
+key."""
 
 from __future__ import annotations
 
 from circletui.ui.formatting import WATCH_MARK
+from circletui.ui.widgets.key_bar import KeyBar
 
 from .harness import make_app, make_simulator, open_job, settle, sim_job, visible_text
 
@@ -23,6 +25,23 @@ async def test_w_watches_the_job_and_marks_it():
         await pilot.press("W")  # the log's wrap, not a second watch
         await settle(pilot)
         assert app.watches.is_watched(screen.job.id)
+
+
+async def test_a_build_job_has_no_approve_key_at_all():
+    """Only an approval job is approved: on a build job's screen the key is left out rather
+    than greyed, so the keys that apply move up."""
+    sim = make_simulator()
+    app = make_app(sim)
+    job = sim_job(sim, status="failed", name="unit-tests")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_job(pilot, job)
+        shown = [key.description for key in screen.query_one(KeyBar).keys]
+        assert "Approve" not in shown
+        assert shown[:3] == ["Back", "Rerun failed", "Cancel job"]
+        await pilot.press("a")
+        await settle(pilot)
+        assert sim.requests_matching("POST", r"") == []
 
 
 async def test_flaky_tests_are_marked_in_the_tests_tab():

@@ -269,6 +269,8 @@ class JobScreen(BaseScreen):
             return True if ready else None
         if action == "switch_run":
             return len(self.steps.runs) > 1
+        if action == "approve" and not self.job.is_approval:
+            return False  # this job can never be approved: no greyed-out key either
         return super().check_action(action, parameters)
 
     # -- keys --------------------------------------------------------------------------------
