@@ -12,6 +12,7 @@ from circletui.ui.screens.job import JobScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.screens.workflow import WorkflowScreen
 from circletui.ui.widgets.job_graph import JobGraph
+from circletui.ui.widgets.key_bar import KeyBar
 from circletui.ui.widgets.location import LocationBar
 
 from .harness import confirm, make_app, make_simulator, open_workflow, settle, visible_text
@@ -278,6 +279,8 @@ async def test_keymap_from_config_rebinds_by_id():
     app = make_app(sim, keymap={"approvals": "ctrl+a"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        shown = {key.description: key.display for key in app.screen.query_one(KeyBar).keys}
+        assert shown["Approvals"] == "^a", "the key bar shows the key the user chose"
         await pilot.press("ctrl+a")
         await settle(pilot)
         assert isinstance(app.screen, ApprovalsScreen)
