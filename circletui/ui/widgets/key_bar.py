@@ -65,7 +65,6 @@ class KeyBar(Widget, can_focus=False):
         super().__init__(id=id, classes=classes)
         self.keys: tuple[Key, ...] = ()
         self.palette: Key | None = None
-        self._spans: list[tuple[int, int]] = []  # x range of each key, for clicks
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -107,17 +106,20 @@ class KeyBar(Widget, can_focus=False):
         return None
 
     def _layout(self) -> list[tuple[int, int]]:
+        """The x range of each key, left to right."""
         spans, x = [], 0
         for key in self.keys:
-            spans.append((x, x + _width(key)))
-            x += _width(key)
+            end = x + _width(key)
+            spans.append((x, end))
+            x = end
         return spans
 
     def _palette_width(self) -> int:
         """Cells the palette key takes on the right (0: none, or the bar is too narrow)."""
         if self.palette is None:
             return 0
-        width = 1 + _width(self.palette) - 1  # the separator, then the key unpadded on its left
+        # ``▏`` then ``^p palette ``: the key has no padding on its left
+        width = 1 + cell_len(self.palette.display) + cell_len(self.palette.description) + 2
         return width if self.size.width >= width + MIN_KEYS_WIDTH else 0
 
     def render(self) -> Text:
@@ -130,7 +132,6 @@ class KeyBar(Widget, can_focus=False):
         width = self.size.width
         palette_width = self._palette_width()
         line = Text(no_wrap=True, overflow="crop", end="")
-        self._spans = self._layout()
         for index, key in enumerate(self.keys):
             part = Text.assemble((f" {key.display} ", key_style))
             if key.description:
@@ -150,7 +151,7 @@ class KeyBar(Widget, can_focus=False):
 
     def _index_at(self, x: int) -> int:
         limit = self.size.width - self._palette_width()
-        for index, (start, end) in enumerate(self._spans):
+        for index, (start, end) in enumerate(self._layout()):
             if start <= x < end and end <= limit:
                 return index
         return -1
