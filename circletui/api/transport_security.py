@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -44,7 +44,11 @@ def check_host(url: str, *, allow_insecure_http: bool = False) -> None:
 
 
 #: contexts being built ahead of time (``prepare_ssl_context``), by CA bundle
-_early: dict[str | None, tuple[threading.Thread, dict[str, Any]]] = {}
+_early: dict[str | None, Future[ssl.SSLContext]] = {}
+
+
+def _bundle_key(ca_bundle: str | os.PathLike[str] | None) -> str | None:
+    return None if ca_bundle is None else os.fspath(ca_bundle)
 
 
 def prepare_ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> None:
@@ -53,20 +57,19 @@ def prepare_ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> None
 
     The next ``ssl_context`` call with the same bundle takes it (and raises its error).
     """
-    key = None if ca_bundle is None else os.fspath(ca_bundle)
+    key = _bundle_key(ca_bundle)
     if key in _early:
         return
-    box: dict[str, Any] = {}
+    future: Future[ssl.SSLContext] = Future()
 
     def build() -> None:
         try:
-            box["context"] = _build_context(ca_bundle)
+            future.set_result(_build_context(ca_bundle))
         except Exception as exc:  # handed to the caller of ssl_context
-            box["error"] = exc
+            future.set_exception(exc)
 
-    thread = threading.Thread(target=build, name="tls-context", daemon=True)
-    _early[key] = (thread, box)
-    thread.start()
+    _early[key] = future
+    threading.Thread(target=build, name="tls-context", daemon=True).start()
 
 
 def ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
@@ -75,13 +78,9 @@ def ssl_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLConte
     Raises ``ValueError`` naming the file when the bundle cannot be read or holds no
     certificate (an unusable bundle would otherwise show up later as a certificate error).
     """
-    early = _early.pop(None if ca_bundle is None else os.fspath(ca_bundle), None)
+    early = _early.pop(_bundle_key(ca_bundle), None)
     if early is not None:
-        thread, box = early
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["context"]
+        return early.result()  # waits for the thread; raises what it raised
     return _build_context(ca_bundle)
 
 
