@@ -85,3 +85,9 @@ class OpenConfig(Message):
         self.pipeline_id = pipeline_id
         self.job_name = job_name
         self.label = label
+
+    @classmethod
+    def of(cls, pipeline: Pipeline, job: Job | None = None) -> OpenConfig:
+        """``pipeline``'s config, at ``job``'s section (an approval job has none)."""
+        return cls(pipeline.id, job.name if job is not None and not job.is_approval else None,
+                   label=f"{pipeline.project_slug} #{pipeline.number}")

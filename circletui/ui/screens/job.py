@@ -293,9 +293,7 @@ class JobScreen(BaseScreen):
 
     def action_config(self) -> None:
         """``C``: the pipeline's configuration, at this job's section."""
-        p = self.pipeline
-        self.post_message(OpenConfig(p.id, None if self.job.is_approval else self.job.name,
-                                     label=f"{p.project_slug} #{p.number}"))
+        self.post_message(OpenConfig.of(self.pipeline, self.job))
 
     def action_search_log(self) -> None:
         if self.steps.has_output:

@@ -290,8 +290,7 @@ class PipelinesScreen(BaseScreen):
     def action_config(self) -> None:
         pipeline = self.selected_pipeline()
         if pipeline is not None:
-            self.post_message(OpenConfig(
-                pipeline.id, label=f"{pipeline.project_slug} #{pipeline.number}"))
+            self.post_message(OpenConfig.of(pipeline))
 
     async def action_filter(self) -> None:
         # Mounted on first use: mounting an Input was about 4 % of a start's work.

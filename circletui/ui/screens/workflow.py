@@ -225,10 +225,7 @@ class WorkflowScreen(BaseScreen):
         self.post_message(OpenJob(self.pipeline, self.workflow, job))
 
     def action_config(self) -> None:
-        job = self.selected_job()
-        p = self.pipeline
-        self.post_message(OpenConfig(p.id, job.name if job and not job.is_approval else None,
-                                     label=f"{p.project_slug} #{p.number}"))
+        self.post_message(OpenConfig.of(self.pipeline, self.selected_job()))
 
     def action_watch(self) -> None:
         self.tui.toggle_watch(self.workflow)
