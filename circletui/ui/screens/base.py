@@ -275,17 +275,10 @@ class BaseScreen(Screen):
             return True if self.selected_url() else None
         return True
 
-    #: actions whose availability depends on the selection (see check_action)
-    DYNAMIC_ACTIONS = ("cancel", "cancel_job", "rerun_failed", "rerun_all", "rerun_marked",
-                       "rerun_ssh", "approve", "open_url", "copy_url")
-
     def selection_changed(self) -> None:
-        """Refresh the footer, but only when what the keys can do has changed: redrawing the
-        footer on every poll is the most expensive thing a screen could do."""
-        state = tuple(self.check_action(a, ()) for a in self.DYNAMIC_ACTIONS)
-        if state != getattr(self, "_binding_state", None):
-            self._binding_state = state
-            self.refresh_bindings()
+        """What the keys can do may have changed: the key bar asks ``check_action`` again
+        (and redraws only if what it shows differs)."""
+        self.refresh_bindings()
 
     # -- actions -----------------------------------------------------------------------------
 

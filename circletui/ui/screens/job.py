@@ -77,8 +77,6 @@ class JobScreen(BaseScreen):
     KEY_ORDER = ("back", "rerun-failed", "cancel-job", "approve", "log-search", "help",
                  "watch", "log-follow", "log-next-match", "log-previous-match")
 
-    DYNAMIC_ACTIONS = (*BaseScreen.DYNAMIC_ACTIONS, "search_log", "save_log", "switch_run")
-
     def __init__(self, pipeline: Pipeline, workflow: Workflow, job: Job) -> None:
         super().__init__()
         self.pipeline = pipeline
