@@ -75,7 +75,9 @@ class StateFile:
         return data if isinstance(data, dict) else {}
 
     def load(self) -> Remembered:
-        data = self._read_all()
+        return self._remembered(self._read_all())
+
+    def _remembered(self, data: dict[str, Any]) -> Remembered:
         hosts = data.get("hosts")
         scope = hosts.get(self.host) if isinstance(hosts, dict) else None
         scope = scope if isinstance(scope, dict) else {}
@@ -91,7 +93,10 @@ class StateFile:
 
     def save(self, remembered: Remembered) -> None:
         """Write ``remembered`` for this host, keeping other hosts' scopes."""
-        data = self._read_all()
+        self._write(self._read_all(), remembered)
+
+    def _write(self, data: dict[str, Any], remembered: Remembered) -> None:
+        """Write ``remembered`` into ``data`` (the file as read) and ``data`` to the file."""
         hosts = data.get("hosts") if isinstance(data.get("hosts"), dict) else {}
         hosts[self.host] = {
             "org": remembered.org,
@@ -114,10 +119,12 @@ class StateFile:
             raise
 
     def update(self, **changes: Any) -> Remembered:
-        """Load, change ``changes``, save; an unwritable folder is not an error."""
-        remembered = replace(self.load(), **changes)
+        """Load, change ``changes``, save (reading the file once); an unwritable folder is
+        not an error."""
+        data = self._read_all()
+        remembered = replace(self._remembered(data), **changes)
         try:
-            self.save(remembered)
+            self._write(data, remembered)
         except OSError:
             pass
         return remembered
