@@ -165,6 +165,19 @@ async def select_workflow(pilot, workflow_id: str) -> None:
     assert screen.selected_workflow().id == workflow_id
 
 
+#: the project whose Insights the Health, Flaky and Config tests open
+INSIGHTS_PROJECT = "gh/acme/api"
+
+
+async def select_api_on_main(pilot) -> None:
+    """The cursor on a finished build-and-test of gh/acme/api on main."""
+    await settle(pilot)
+    line = next(ln for ln in pilot.app.screen.lines if ln.workflow
+                and ln.pipeline.project_slug == INSIGHTS_PROJECT and ln.pipeline.branch == "main"
+                and ln.workflow.name == "build-and-test" and ln.workflow.status == "success")
+    await select_workflow(pilot, line.workflow.id)
+
+
 def sim_job(sim, *, status: str, name: str | None = None, parallel: bool = False,
             slug: str = "gh/acme/") -> SimJob:
     """A build job of the simulated world (gh/acme by default), newest pipelines first."""

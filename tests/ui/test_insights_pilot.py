@@ -10,18 +10,15 @@ from circletui.ui.screens.health import HealthScreen
 from circletui.ui.screens.pipelines import PipelinesScreen
 from circletui.ui.widgets.table import Table
 
-from .harness import make_app, make_simulator, open_workflow, select_workflow, settle, visible_text
-
-API = "gh/acme/api"
-
-
-async def select_api_on_main(pilot) -> None:
-    """The cursor on a finished build-and-test of gh/acme/api on main."""
-    await settle(pilot)
-    line = next(ln for ln in pilot.app.screen.lines if ln.workflow
-                and ln.pipeline.project_slug == API and ln.pipeline.branch == "main"
-                and ln.workflow.name == "build-and-test" and ln.workflow.status == "success")
-    await select_workflow(pilot, line.workflow.id)
+from .harness import INSIGHTS_PROJECT as API
+from .harness import (
+    make_app,
+    make_simulator,
+    open_workflow,
+    select_api_on_main,
+    settle,
+    visible_text,
+)
 
 
 def insight_requests(sim, kind: str = r"/insights/") -> list[str]:

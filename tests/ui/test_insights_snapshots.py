@@ -7,24 +7,16 @@ import pytest
 
 from circletui.ui.messages import OpenConfig
 
-from .harness import make_app, make_simulator, select_workflow, settle
+from .harness import INSIGHTS_PROJECT as API
+from .harness import make_app, make_simulator, select_api_on_main, settle
 
 SIZES = [(120, 40), (80, 24)]
-API = "gh/acme/api"
-
-
-async def _on_api_main(pilot) -> None:
-    await settle(pilot)
-    line = next(ln for ln in pilot.app.screen.lines if ln.workflow
-                and ln.pipeline.project_slug == API and ln.pipeline.branch == "main"
-                and ln.workflow.name == "build-and-test" and ln.workflow.status == "success")
-    await select_workflow(pilot, line.workflow.id)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_health(snap_compare, size):
     async def run_before(pilot):
-        await _on_api_main(pilot)
+        await select_api_on_main(pilot)
         await pilot.press("H")
         await settle(pilot)
 
@@ -34,7 +26,7 @@ def test_health(snap_compare, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_flaky_tests(snap_compare, size):
     async def run_before(pilot):
-        await _on_api_main(pilot)
+        await select_api_on_main(pilot)
         await pilot.press("F")
         await settle(pilot)
 
@@ -44,7 +36,7 @@ def test_flaky_tests(snap_compare, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_config_at_a_job_with_a_search(snap_compare, size):
     async def run_before(pilot):
-        await _on_api_main(pilot)
+        await select_api_on_main(pilot)
         pipeline = pilot.app.screen.selected_pipeline()
         pilot.app.post_message(OpenConfig(pipeline.id, "unit-tests",
                                           label=f"{API} #{pipeline.number}"))
